@@ -1,0 +1,109 @@
+"""The caesarean section network portal: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as settings
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = settings.PROJECT_ROOT
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the portal. `test_config` overrides settings read from the environment."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    # NHS.UK frontend's Jinja macros expect chained look-ups of missing parameters to be empty.
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [
+                FileSystemLoader(str(PROJECT_ROOT / "templates")),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+        "autoescape": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
+    instance_path = (test_config or {}).get("INSTANCE_PATH", app.instance_path)
+    app.instance_path = instance_path
+    app.config.from_mapping(settings.from_environment(instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        app.config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}},
+        )
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)  # type: ignore[method-assign]
+
+    logging.getLogger("portal").setLevel(app.config["LOG_LEVEL"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.auth import passwords
+    from portal.web import assets, errors, security, templating
+    from portal.web import logging as access_logging
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    passwords.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    assets.init_app(app)
+    access_logging.init_app()
+
+    # Every model module must be imported before migrations or queries run.
+    from portal.audit import models as _audit  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.regions import models as _regions  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin import bp as admin_bp
+    from portal.auth import bp as auth_bp
+    from portal.pages import bp as pages_bp
+    from portal.regions import bp as regions_bp
+
+    for blueprint in (pages_bp, regions_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from portal.auth.cli import users_cli
+    from portal.demo import demo_command
+    from portal.regions.cli import seed_command, trusts_cli
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(trusts_cli)

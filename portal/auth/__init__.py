@@ -1,0 +1,9 @@
+"""Signing in and out, and each person's account page."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from portal.auth import routes  # noqa: E402,F401

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from portal.auth import bp
+from portal.auth.forms import ChangePasswordForm, NameForm, SignInForm
+from portal.auth.models import User
+from portal.auth.service import AccountError, authenticate, change_password, note_sign_in, update_name
+from portal.extensions import db, limiter, login_manager
+from portal.web.errors import sign_in_required
+from portal.web.htmx import redirect_after_post, render
+
+SIGN_IN_FAILED = "The e-mail address or password is not correct"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Load the person in the session, unless their sessions were ended since it began."""
+    try:
+        raw_id, raw_version = user_id.split(".", 1)
+        uid, version = int(raw_id), int(raw_version)
+    except ValueError:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+login_manager.unauthorized_handler(sign_in_required)
+login_manager.session_protection = "basic"
+
+
+def safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after sign-in, or None (never another host)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    return target
+
+
+def _account_key() -> str:
+    return "account:" + request.form.get("email", "").strip().lower()[:254]
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 303
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def sign_in() -> ResponseReturnValue:
+    next_path = safe_next(request.values.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect_after_post(next_path or url_for("auth.account"))
+    form = SignInForm()
+    if request.method == "POST":
+        if form.validate():
+            user = authenticate(form.email.data or "", form.password.data or "")
+            if user is not None:
+                # A fresh session at sign-in: nothing from before it survives (session fixation).
+                session.clear()
+                login_user(user)
+                note_sign_in(user)
+                db.session.commit()
+                flash(f"You are signed in as {user.display_name}.", "success")
+                return redirect_after_post(next_path or url_for("auth.account"), reload=True)
+            db.session.commit()  # a rehash or nothing; keeps the transaction short
+            form.form_errors.append(SIGN_IN_FAILED)
+        form.password.data = ""
+        return render(
+            "auth/sign_in.jinja", "sign_in_form", form=form, next_path=next_path, status=422
+        )
+    return render("auth/sign_in.jinja", form=form, next_path=next_path)
+
+
+@bp.post("/sign-out")
+def sign_out() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect_after_post(url_for("pages.home"), reload=True)
+
+
+@bp.get("/account")
+@login_required
+def account() -> ResponseReturnValue:
+    return render(
+        "auth/account.jinja",
+        name_form=NameForm(name=current_user.name),
+        password_form=ChangePasswordForm(),
+    )
+
+
+@bp.post("/account/name")
+@login_required
+def account_name() -> ResponseReturnValue:
+    form = NameForm()
+    if not form.validate():
+        return render(
+            "auth/account.jinja",
+            "name_form",
+            status=422,
+            name_form=form,
+            password_form=ChangePasswordForm(formdata=None),
+        )
+    update_name(current_user, form.name.data or "")
+    db.session.commit()
+    flash("Your name has been updated.", "success")
+    return redirect_after_post(url_for("auth.account"))
+
+
+@bp.post("/account/password")
+@login_required
+def account_password() -> ResponseReturnValue:
+    form = ChangePasswordForm()
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    if form.validate():
+        try:
+            change_password(user, form.current_password.data or "", form.new_password.data or "")
+        except AccountError as exc:
+            form.current_password.errors = [str(exc)]
+        else:
+            db.session.commit()
+            # Other sessions carry the old session version and end; this one goes on.
+            login_user(user)
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect_after_post(url_for("auth.account"))
+    for field in (form.current_password, form.new_password, form.confirm_password):
+        field.data = ""
+    return render(
+        "auth/account.jinja",
+        "password_form",
+        status=422,
+        name_form=NameForm(formdata=None, name=user.name),
+        password_form=form,
+    )

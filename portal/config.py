@@ -1,0 +1,119 @@
+"""Settings, read only from environment variables, with safe defaults for development."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: The htmx release the portal is built and tested with; package.json pins the same version.
+HTMX_VERSION = "2.0.11"
+#: Subresource Integrity hash of node_modules/htmx.org/dist/htmx.min.js at that version; a test
+#: recomputes it from the installed npm file.
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
+#: SECRET_KEY values that must never reach production.
+WEAK_SECRET_KEYS = {"", "dev", "development", "change-me", "secret", "insecure-development-key"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment describes a configuration the portal refuses to run with."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def database_url(env: dict[str, str], instance_path: str) -> str:
+    """SQLite in the instance folder unless DATABASE_URL names another database."""
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "portal.sqlite3")
+    # Hosting platforms often hand out postgres:// URLs; psycopg 3 needs its own driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask configuration mapping from the environment."""
+    env = dict(os.environ if env is None else env)
+    portal_env = env.get("PORTAL_ENV", "development").strip().lower() or "development"
+    if portal_env not in {"development", "production"}:
+        raise ConfigError("PORTAL_ENV must be 'development' or 'production'")
+    production = portal_env == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    if production and (secret_key in WEAK_SECRET_KEYS or len(secret_key) < 32):
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if not secret_key:
+        secret_key = "insecure-development-key"
+
+    ratelimit_storage = env.get("RATELIMIT_STORAGE_URI", "").strip() or env.get(
+        "REDIS_URL", ""
+    ).strip()
+    if production and not ratelimit_storage:
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI (or REDIS_URL) must name a shared store such as redis://… in "
+            "production: per-process counters would let each worker count separately"
+        )
+    if production and ratelimit_storage.startswith("memory://"):
+        raise ConfigError("RATELIMIT_STORAGE_URI must not be memory:// in production")
+
+    base_url = env.get("PORTAL_BASE_URL", "").strip().rstrip("/")
+    if production and not base_url.startswith("https://"):
+        raise ConfigError("PORTAL_BASE_URL must be the portal's https:// address in production")
+    if not base_url:
+        base_url = "http://127.0.0.1:5000"
+
+    return {
+        "PORTAL_ENV": portal_env,
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
+        "PORTAL_BASE_URL": base_url,
+        "PROGRAMME_CONTACT_EMAIL": env.get(
+            "PROGRAMME_CONTACT_EMAIL", "cs-programme@example.org"
+        ).strip(),
+        "EVENTS_PER_REGION": _int(env, "EVENTS_PER_REGION", 3),
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
+        "HTMX_LOCAL_ONLY": _bool(env.get("HTMX_LOCAL_ONLY")),
+        "HTMX_CDN_URL": env.get("HTMX_CDN_URL", "").strip()
+        or f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js",
+        "NODE_MODULES": env.get("NODE_MODULES", "").strip() or str(PROJECT_ROOT / "node_modules"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SIGN_IN_LIMIT_PER_ADDRESS": env.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
+        "SIGN_IN_LIMIT_PER_ACCOUNT": env.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
+        # OWASP password storage guidance for argon2id: 19 MiB, 2 iterations, 1 lane.
+        "ARGON2_MEMORY_KIB": _int(env, "ARGON2_MEMORY_KIB", 19456),
+        "ARGON2_TIME_COST": _int(env, "ARGON2_TIME_COST", 2),
+        "ARGON2_PARALLELISM": _int(env, "ARGON2_PARALLELISM", 1),
+        "SESSION_COOKIE_NAME": "portal_session",
+        "SESSION_COOKIE_SECURE": production or _bool(env.get("SESSION_COOKIE_SECURE")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SQLITE_BUSY_TIMEOUT_MS": _int(env, "SQLITE_BUSY_TIMEOUT_MS", 5000),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+    }

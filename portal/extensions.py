@@ -1,0 +1,100 @@
+"""Flask extensions: created once here, bound to the app in the factory."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import request
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so that migrations name the same objects on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant, stored in UTC and always read back as an aware datetime.
+
+    SQLite keeps no time zone, so values are normalised to UTC on the way in and marked UTC on
+    the way out; PostgreSQL stores them as timestamptz.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(compare_type=True, render_as_batch=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def _client_address() -> str:
+    # ProxyFix has already replaced remote_addr with the address the trusted proxies reported.
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=_client_address)
+
+# --- SQLite: real transactions, WAL and a busy timeout ------------------------------------
+#
+# pysqlite starts transactions lazily and on its own terms, which breaks SAVEPOINT and makes
+# "take the write lock before reading" impossible. Turning its implicit BEGIN off and emitting
+# BEGIN ourselves gives SQLAlchemy's transaction the meaning it has on PostgreSQL; a connection
+# whose info has "sqlite_begin" set to "IMMEDIATE" takes the write lock at BEGIN.
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn: Connection) -> None:
+    if conn.dialect.name != "sqlite":
+        return
+    mode = conn.info.get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from flask import jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.extensions import csrf, db, limiter
+from portal.pages import bp
+from portal.regions.service import regions_in_order
+from portal.web.htmx import render
+
+INFORMATION_PAGES = {
+    "about": "pages/about.jinja",
+    "contact": "pages/contact.jinja",
+    "accessibility": "pages/accessibility.jinja",
+    "privacy": "pages/privacy.jinja",
+    "cookies": "pages/cookies.jinja",
+    "medical-advice": "pages/medical_advice.jinja",
+}
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    return render("pages/home.jinja", regions=regions_in_order())
+
+
+def _information_page(template: str):  # type: ignore[no-untyped-def]
+    def view() -> ResponseReturnValue:
+        return render(template)
+
+    return view
+
+
+for _slug, _template in INFORMATION_PAGES.items():
+    bp.add_url_rule(
+        f"/{_slug}",
+        endpoint=_slug.replace("-", "_"),
+        view_func=_information_page(_template),
+        methods=["GET"],
+    )
+
+
+@bp.get("/healthz")
+@limiter.exempt
+@csrf.exempt
+def healthz() -> ResponseReturnValue:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except SQLAlchemyError:
+        db.session.rollback()
+        database = "unreachable"
+    status = 200 if database == "ok" else 503
+    response = jsonify(status="ok" if status == 200 else "unavailable", database=database)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response

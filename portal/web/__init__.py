@@ -1,0 +1,1 @@
+"""Shared request helpers: htmx detection, fragment rendering, security headers, errors."""

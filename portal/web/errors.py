@@ -1,0 +1,78 @@
+"""NHS-styled error pages; an htmx request from a signed-out session is sent to sign in."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, make_response, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+from portal.web.htmx import is_htmx
+
+TITLES = {
+    400: "Sorry, there is a problem with your request",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "Sorry, that action is not possible here",
+    413: "The file you sent is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def error_page(status: int, message: str | None = None) -> Response:
+    title = TITLES.get(status, "Sorry, there is a problem")
+    body = render_template("errors/error.jinja", status=status, title=title, message=message)
+    return make_response(body, status)
+
+
+def sign_in_required() -> Response:
+    """Where Flask-Login sends an anonymous visitor: sign in, then come back."""
+    if is_htmx():
+        # Never swap the sign-in page into a fragment: make the browser navigate instead.
+        current = request.headers.get("HX-Current-URL", "")
+        target = url_for("auth.sign_in", next=_local_path(current) or None)
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    response = make_response("", 302)
+    response.headers["Location"] = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
+    return response
+
+
+def _local_path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if path.startswith("/") and not path.startswith("//") else ""
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Response:
+        return error_page(
+            400,
+            "The form you sent had expired or was not from this site. Go back, reload the page "
+            "and try again. Nothing was changed.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        if error.code is None or error.code < 400:
+            return error.get_response()
+        message = None
+        if error.code == 429:
+            message = "You have tried too many times. Wait a few minutes, then try again."
+        response = error_page(error.code, message)
+        if error.code == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        if error.code == 429 and getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError) -> Response:
+        db.session.rollback()
+        return error_page(500, "Try again later. If it keeps happening, contact the programme team.")

@@ -1,0 +1,96 @@
+"""Values every template can use: the service name, role-aware navigation, htmx settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+SERVICE_NAME = "Caesarean section network"
+
+# htmx 2 settings that fit a strict CSP: no eval, no injected <style>, no script tags run from
+# swapped content; 422 answers (validation errors) are swapped in place like 200s.
+HTMX_CONFIG: dict[str, Any] = {
+    "allowEval": False,
+    "allowScriptTags": False,
+    "includeIndicatorStyles": False,
+    "selfRequestsOnly": True,
+    "historyRestoreAsHxRequest": False,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+}
+
+
+def htmx_config() -> dict[str, Any]:
+    config = dict(HTMX_CONFIG)
+    # Signed-in pages hold personal data: keep no copies in the history cache (localStorage).
+    config["historyCacheSize"] = 0 if current_user.is_authenticated else 10
+    if current_user.is_authenticated:
+        config["refreshOnHistoryMiss"] = True
+    return config
+
+
+def navigation_items() -> list[dict[str, Any]]:
+    """The header's navigation: what everyone can read, then what this person's role can do."""
+    items: list[dict[str, Any]] = [
+        {"href": url_for("pages.about"), "text": "About", "endpoints": {"pages.about"}},
+        {"href": url_for("regions.index"), "text": "Regions", "endpoints": {"regions.index", "regions.region"}},
+        {"href": url_for("regions.trusts"), "text": "Trusts", "endpoints": {"regions.trusts", "regions.trust"}},
+    ]
+    if current_user.is_authenticated:
+        if current_user.is_coordinator and current_user.region is not None:
+            items.append(
+                {
+                    "href": url_for("regions.region", slug=current_user.region.slug),
+                    "text": "Your region",
+                    "endpoints": set(),
+                }
+            )
+        elif current_user.is_trust_staff and current_user.trust is not None:
+            items.append(
+                {
+                    "href": url_for("regions.trust", ods_code=current_user.trust.ods_code),
+                    "text": "Your trust",
+                    "endpoints": set(),
+                }
+            )
+        elif current_user.is_admin:
+            items.append({"href": url_for("admin.people"), "text": "People", "endpoints": {"admin.people"}})
+    items.append({"href": url_for("pages.contact"), "text": "Contact", "endpoints": {"pages.contact"}})
+    for item in items:
+        item["current"] = request.path == item["href"]
+        item["active"] = request.endpoint in item.pop("endpoints") and not item["current"]
+    return items
+
+
+def nhsuk_select_item(choice: tuple[Any, ...]) -> dict[str, Any]:
+    """A WTForms choice (value, label, selected, …) as an NHS select item."""
+    value, label, selected = choice[0], choice[1], choice[2]
+    return {"value": value, "text": label, "selected": selected}
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_datetime(instant: datetime) -> str:
+    """An instant as people in England read it: 27 November 2026 at 9:05am."""
+    local = instant.astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local.strftime('%p').lower()}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        service_name=SERVICE_NAME,
+        navigation_items=navigation_items,
+        htmx_config=htmx_config,
+    )
+    app.jinja_env.filters["nhsuk_select_item"] = nhsuk_select_item
+    app.jinja_env.filters["london_datetime"] = london_datetime
