@@ -67,9 +67,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     if not secret_key:
         secret_key = "insecure-development-key"
 
-    ratelimit_storage = env.get("RATELIMIT_STORAGE_URI", "").strip() or env.get(
-        "REDIS_URL", ""
-    ).strip()
+    ratelimit_storage = (
+        env.get("RATELIMIT_STORAGE_URI", "").strip() or env.get("REDIS_URL", "").strip()
+    )
     if production and not ratelimit_storage:
         raise ConfigError(
             "RATELIMIT_STORAGE_URI (or REDIS_URL) must name a shared store such as redis://… in "

@@ -36,7 +36,13 @@ DEMO_CONTACTS = {
 # (e-mail, name, role, region slug, trust ODS code)
 DEMO_PEOPLE = (
     ("admin@example.org", "Pat Programme (demo)", Role.ADMIN, None, None),
-    ("coordinator.north-east@example.org", "Alex Morgan (demo)", Role.COORDINATOR, "north-east", None),
+    (
+        "coordinator.north-east@example.org",
+        "Alex Morgan (demo)",
+        Role.COORDINATOR,
+        "north-east",
+        None,
+    ),
     ("coordinator.london@example.org", "Sam Patel (demo)", Role.COORDINATOR, "london", None),
     ("staff.northgate@example.org", "Chris Lee (demo)", Role.TRUST, None, "ZD1"),
     ("staff.thameside@example.org", "Robin Shah (demo)", Role.TRUST, None, "ZD4"),
@@ -50,7 +56,13 @@ def load_demo_data() -> list[tuple[str, str, str]]:
         if trust_by_code(code) is None:
             region = region_by_slug(slug)
             db.session.add(
-                Trust(name=name, ods_code=code, region=region, participating=participating, is_demo=True)
+                Trust(
+                    name=name,
+                    ods_code=code,
+                    region=region,
+                    participating=participating,
+                    is_demo=True,
+                )
             )
     for slug, (contact, email, phone) in DEMO_CONTACTS.items():
         region = region_by_slug(slug)
@@ -77,7 +89,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
 
 
 def print_logins(logins: list[tuple[str, str, str]]) -> None:
-    click.echo("Demo log-ins (password for each: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo log-ins (password for each: {DEMO_PASSWORD}):")
     width = max(len(email) for email, _, _ in logins)
     for email, role, scope in logins:
         click.echo(f"  {email.ljust(width)}  {role} — {scope}")
@@ -90,7 +102,9 @@ def demo_command() -> None:
     Safe to run again: existing demo records are kept. Refused in production.
     """
     if current_app.config["PRODUCTION"]:
-        raise click.ClickException("Demo data is never loaded in production (PORTAL_ENV=production).")
+        raise click.ClickException(
+            "Demo data is never loaded in production (PORTAL_ENV=production)."
+        )
     logins = load_demo_data()
     db.session.commit()
     print_logins(logins)

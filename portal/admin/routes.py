@@ -5,9 +5,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from portal.admin import bp
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.admin import bp
 from portal.web.htmx import render
 
 PAGE_SIZE = 25

@@ -32,7 +32,12 @@ users_cli = AppGroup("users", help="Manage the people who can sign in.")
     help="Read the password as one line from standard input instead of prompting twice.",
 )
 def create_command(
-    email: str, role: str, region_slug: str | None, ods_code: str | None, name: str, password_stdin: bool
+    email: str,
+    role: str,
+    region_slug: str | None,
+    ods_code: str | None,
+    name: str,
+    password_stdin: bool,
 ) -> None:
     """Create a person who can sign in with EMAIL."""
     region = trust = None

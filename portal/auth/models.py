@@ -43,8 +43,13 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", native_enum=False, length=20,
-             values_callable=lambda roles: [r.value for r in roles])
+        Enum(
+            Role,
+            name="user_role",
+            native_enum=False,
+            length=20,
+            values_callable=lambda roles: [r.value for r in roles],
+        )
     )
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     trust_id: Mapped[int | None] = mapped_column(ForeignKey("trusts.id"), index=True)

@@ -26,7 +26,7 @@ class Passwords:
         return self.hasher.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
-        """Check a password; with no stored hash, verify against a dummy so both paths cost the same."""
+        """Check a password; with no stored hash, verify a dummy so both paths cost the same."""
         if stored_hash is None:
             stored_hash = self.dummy_hash
             password = password + "\x00never-matches"

@@ -10,7 +10,13 @@ from werkzeug.wrappers import Response
 from portal.auth import bp
 from portal.auth.forms import ChangePasswordForm, NameForm, SignInForm
 from portal.auth.models import User
-from portal.auth.service import AccountError, authenticate, change_password, note_sign_in, update_name
+from portal.auth.service import (
+    AccountError,
+    authenticate,
+    change_password,
+    note_sign_in,
+    update_name,
+)
 from portal.extensions import db, limiter, login_manager
 from portal.web.errors import sign_in_required
 from portal.web.htmx import redirect_after_post, render
@@ -41,7 +47,12 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+    ):
         return None
     return target
 
@@ -139,7 +150,10 @@ def account_password() -> ResponseReturnValue:
             db.session.commit()
             # Other sessions carry the old session version and end; this one goes on.
             login_user(user)
-            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            flash(
+                "Your password has been changed. You have been signed out everywhere else.",
+                "success",
+            )
             return redirect_after_post(url_for("auth.account"))
     for field in (form.current_password, form.new_password, form.confirm_password):
         field.data = ""

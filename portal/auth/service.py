@@ -132,4 +132,11 @@ def update_name(user: User, name: str) -> None:
     before = user.name
     user.name = name.strip()
     if before != user.name:
-        record("user.updated", "user", user.id, actor=user, before={"name": before}, after={"name": user.name})
+        record(
+            "user.updated",
+            "user",
+            user.id,
+            actor=user,
+            before={"name": before},
+            after={"name": user.name},
+        )

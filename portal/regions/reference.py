@@ -21,7 +21,9 @@ SHAS: tuple[RegionFacts, ...] = (
     RegionFacts("south-east-coast", "NHS South East Coast", "South East Coast"),
     RegionFacts("south-west", "NHS South West", "South West"),
     RegionFacts("west-midlands", "NHS West Midlands", "West Midlands"),
-    RegionFacts("yorkshire-and-the-humber", "NHS Yorkshire and the Humber", "Yorkshire and the Humber"),
+    RegionFacts(
+        "yorkshire-and-the-humber", "NHS Yorkshire and the Humber", "Yorkshire and the Humber"
+    ),
 )
 
 SLUGS = tuple(sha.slug for sha in SHAS)

@@ -32,7 +32,11 @@ def seed_regions() -> tuple[int, int]:
                 Region(slug=sha.slug, name=sha.name, short_name=sha.short_name, sort_order=order)
             )
             created += 1
-        elif (region.name, region.short_name, region.sort_order) != (sha.name, sha.short_name, order):
+        elif (region.name, region.short_name, region.sort_order) != (
+            sha.name,
+            sha.short_name,
+            order,
+        ):
             region.name, region.short_name, region.sort_order = sha.name, sha.short_name, order
             updated += 1
     db.session.flush()
@@ -64,7 +68,9 @@ def trust_counts_by_region() -> dict[int, tuple[int, int]]:
 
 
 def trusts_of(region: Region) -> list[Trust]:
-    return list(db.session.scalars(select(Trust).where(Trust.region_id == region.id).order_by(Trust.name)))
+    return list(
+        db.session.scalars(select(Trust).where(Trust.region_id == region.id).order_by(Trust.name))
+    )
 
 
 def participating_trusts() -> list[Trust]:
@@ -107,10 +113,6 @@ class ImportPlan:
     problem: str | None = None  # a file-level problem: nothing can be imported
 
 
-class ImportError_(ValueError):
-    pass
-
-
 def plan_trust_import(data: bytes) -> ImportPlan:
     """Read a trusts CSV (UTF-8, with or without BOM) and decide what each row would do."""
     plan = ImportPlan()
@@ -146,9 +148,7 @@ def plan_trust_import(data: bytes) -> ImportPlan:
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(TRUST_CSV_HEADER):
-                plan.rejected.append(
-                    RejectedRow(line, f"expected 4 values, found {len(cells)}")
-                )
+                plan.rejected.append(RejectedRow(line, f"expected 4 values, found {len(cells)}"))
                 continue
             name, code, slug, participating = (c.strip() for c in cells)
             code = code.upper()
@@ -203,9 +203,20 @@ def apply_trust_import(plan: ImportPlan, *, actor: object | None = None) -> tupl
         trust = trust_by_code(row.ods_code)
         assert trust is not None
         before = _trust_state(trust)
-        trust.name, trust.region, trust.participating = row.name, regions[row.region_slug], row.participating
+        trust.name, trust.region, trust.participating = (
+            row.name,
+            regions[row.region_slug],
+            row.participating,
+        )
         db.session.flush()
-        record("trust.updated", "trust", trust.id, actor=actor, before=before, after=_trust_state(trust))  # type: ignore[arg-type]
+        record(
+            "trust.updated",
+            "trust",
+            trust.id,
+            actor=actor,
+            before=before,
+            after=_trust_state(trust),
+        )  # type: ignore[arg-type]
     return len(plan.create), len(plan.update)
 
 

@@ -75,4 +75,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError) -> Response:
         db.session.rollback()
-        return error_page(500, "Try again later. If it keeps happening, contact the programme team.")
+        return error_page(
+            500, "Try again later. If it keeps happening, contact the programme team."
+        )

@@ -41,8 +41,16 @@ def navigation_items() -> list[dict[str, Any]]:
     """The header's navigation: what everyone can read, then what this person's role can do."""
     items: list[dict[str, Any]] = [
         {"href": url_for("pages.about"), "text": "About", "endpoints": {"pages.about"}},
-        {"href": url_for("regions.index"), "text": "Regions", "endpoints": {"regions.index", "regions.region"}},
-        {"href": url_for("regions.trusts"), "text": "Trusts", "endpoints": {"regions.trusts", "regions.trust"}},
+        {
+            "href": url_for("regions.index"),
+            "text": "Regions",
+            "endpoints": {"regions.index", "regions.region"},
+        },
+        {
+            "href": url_for("regions.trusts"),
+            "text": "Trusts",
+            "endpoints": {"regions.trusts", "regions.trust"},
+        },
     ]
     if current_user.is_authenticated:
         if current_user.is_coordinator and current_user.region is not None:
@@ -62,8 +70,12 @@ def navigation_items() -> list[dict[str, Any]]:
                 }
             )
         elif current_user.is_admin:
-            items.append({"href": url_for("admin.people"), "text": "People", "endpoints": {"admin.people"}})
-    items.append({"href": url_for("pages.contact"), "text": "Contact", "endpoints": {"pages.contact"}})
+            items.append(
+                {"href": url_for("admin.people"), "text": "People", "endpoints": {"admin.people"}}
+            )
+    items.append(
+        {"href": url_for("pages.contact"), "text": "Contact", "endpoints": {"pages.contact"}}
+    )
     for item in items:
         item["current"] = request.path == item["href"]
         item["active"] = request.endpoint in item.pop("endpoints") and not item["current"]
