@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from portal.auth.models import Role
 from portal.auth.service import create_user, find_by_email
@@ -96,6 +97,7 @@ def print_logins(logins: list[tuple[str, str, str]]) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Add demo data (trusts, contacts, people of every role) and print the demo log-ins.
 

@@ -105,6 +105,7 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         )
         original = db.session
         db.session = session
+        app.test_client_class = RequestIsolatingClient
         try:
             yield app
         finally:
@@ -120,6 +121,17 @@ def _reset_rate_limits(app: Flask) -> None:
 
     with app.app_context():
         limiter.reset()
+
+
+class RequestIsolatingClient(FlaskClient):
+    """Each request gets its own app context, as in a real server: a fresh `g` and its own
+    database session (on the test's connection); the test's session then reads afresh."""
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def,override]
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture

@@ -46,11 +46,14 @@ class Passwords:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["passwords"] = Passwords(
+    service = Passwords(
         app.config["ARGON2_MEMORY_KIB"],
         app.config["ARGON2_TIME_COST"],
         app.config["ARGON2_PARALLELISM"],
     )
+    # Made now, so that the first sign-in with an unknown address costs no more than any other.
+    _ = service.dummy_hash
+    app.extensions["passwords"] = service
 
 
 def passwords() -> Passwords:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal.extensions import db
 from portal.regions.service import apply_trust_import, plan_trust_import, seed_regions
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
     """Create the reference data: the ten SHA regions. Safe to run again."""
     created, updated = seed_regions()

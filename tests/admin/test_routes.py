@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import HTMX, make_user, sign_in
+
+
+@pytest.mark.parametrize("role", ["coordinator", "trust"])
+def test_only_the_programme_team_sees_people(client: FlaskClient, role: str) -> None:
+    sign_in(client, make_user(role))
+    assert client.get("/admin/people").status_code == 403
+    assert client.get("/admin/people", headers=HTMX).status_code == 403
+
+
+def test_people_list_searches_by_name_and_email_and_filters_by_role(client: FlaskClient) -> None:
+    admin = make_user("admin", "boss@example.org", name="Bea Boss")
+    make_user("coordinator", "cora@example.org", name="Cora Coordinator", region_slug="london")
+    make_user("trust", "tim@example.org", name="Tim Trust")
+    sign_in(client, admin)
+    everyone = client.get("/admin/people").get_data(as_text=True)
+    assert "3 people." in everyone
+    by_name = client.get("/admin/people?q=cora").get_data(as_text=True)
+    assert "Cora Coordinator" in by_name and "Tim Trust" not in by_name
+    by_role = client.get("/admin/people?role=trust").get_data(as_text=True)
+    assert "Tim Trust" in by_role and "Cora Coordinator" not in by_role
+    nobody = client.get("/admin/people?q=%25").get_data(as_text=True)
+    assert "No one matches your search" in nobody
+
+
+def test_people_list_is_paginated(client: FlaskClient) -> None:
+    admin = make_user("admin", "boss@example.org", name="Aaa Boss")
+    for n in range(30):
+        make_user("admin", f"p{n:02}@example.org", name=f"Person {n:02}")
+    sign_in(client, admin)
+    first = client.get("/admin/people").get_data(as_text=True)
+    assert "31 people." in first and "Page 2 of 2" in first and "Person 23" in first
+    second = client.get("/admin/people?page=2").get_data(as_text=True)
+    assert "Person 29" in second and "Person 23" not in second and "Page 1 of 2" in second
+    beyond = client.get("/admin/people?page=99").get_data(as_text=True)
+    assert "Person 29" in beyond

@@ -1,0 +1,316 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.audit.models import AuditEntry
+from portal.auth.models import User
+from portal.extensions import db
+from tests.conftest import HTMX, PASSWORD, csrf_token, make_user, post, sign_in
+
+SIGNED_IN_PAGES = ["/account", "/admin/people"]
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
+def test_pages_that_need_sign_in_redirect_anonymous_visitors(
+    client: FlaskClient, path: str
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/sign-in?next={path}"
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
+def test_htmx_request_from_a_signed_out_session_gets_hx_redirect(
+    client: FlaskClient, path: str
+) -> None:
+    response = client.get(path, headers=HTMX)
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/sign-in?next=/account"
+    assert response.get_data(as_text=True) == ""
+
+
+def test_sign_in_with_the_right_password_opens_the_account_page(client: FlaskClient) -> None:
+    user = make_user("coordinator", "Coordinator@Example.org", region_slug="north-west")
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in",
+        data={"email": "  COORDINATOR@example.org ", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account"
+    page = client.get("/account").get_data(as_text=True)
+    assert "Your account" in page
+    assert "NHS North West" in page
+    assert "You are signed in as Test Person" in page
+    assert db.session.get(User, user.id).last_sign_in_at is not None
+
+
+def test_sign_in_returns_to_a_local_next_page(client: FlaskClient) -> None:
+    user = make_user("admin")
+    token = csrf_token(client, "/sign-in?next=/admin/people")
+    response = client.post(
+        "/sign-in?next=/admin/people",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/admin/people"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_sign_in_never_redirects_to_another_site(client: FlaskClient, next_url: str) -> None:
+    user = make_user("admin")
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in",
+        query_string={"next": next_url},
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account"
+
+
+def _failed_sign_in(client: FlaskClient, email: str, password: str) -> str:
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    # Per-request values (CSP nonce, signed CSRF token) differ by design; nothing else may.
+    html = re.sub(r'nonce="[^"]+"', 'nonce="N"', html)
+    return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "CSRF", html)
+
+
+def test_unknown_email_and_wrong_password_get_the_same_answer(client: FlaskClient) -> None:
+    make_user("admin", "known@example.org")
+    wrong_password = _failed_sign_in(client, "known@example.org", "not the password at all")
+    unknown = _failed_sign_in(client, "nobody@example.org", "not the password at all")
+    assert "The e-mail address or password is not correct" in wrong_password
+    assert "There is a problem" in wrong_password
+
+    def strip_value(html: str, value: str) -> str:
+        return html.replace(value, "EMAIL")
+
+    assert strip_value(wrong_password, "known@example.org") == strip_value(
+        unknown, "nobody@example.org"
+    )
+
+
+def test_deactivated_person_cannot_sign_in(client: FlaskClient) -> None:
+    user = make_user("admin")
+    user.active = False
+    db.session.commit()
+    page = _failed_sign_in(client, user.email, PASSWORD)
+    assert "The e-mail address or password is not correct" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "", "password": "x"}, "Enter your e-mail address"),
+        ({"email": "a@example.org", "password": ""}, "Enter your password"),
+    ],
+)
+def test_sign_in_form_errors_are_shown_next_to_the_field(
+    client: FlaskClient, data: dict[str, str], message: str
+) -> None:
+    token = csrf_token(client)
+    response = client.post("/sign-in", data={**data, "csrf_token": token})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "nhsuk-error-summary" in html
+    assert "nhsuk-error-message" in html
+    assert message in html
+
+
+def test_failed_sign_in_over_htmx_returns_only_the_form(client: FlaskClient) -> None:
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in",
+        data={"email": "nobody@example.org", "password": "wrong", "csrf_token": token},
+        headers=HTMX,
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="sign-in-form">')
+    assert "<html" not in html
+    assert "The e-mail address or password is not correct" in html
+
+
+def test_successful_sign_in_over_htmx_reloads_the_whole_page(client: FlaskClient) -> None:
+    user = make_user("admin")
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        headers=HTMX,
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/account"
+
+
+def test_sign_in_starts_a_fresh_session(client: FlaskClient) -> None:
+    user = make_user("admin")
+    token = csrf_token(client)
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"] == f"{user.id}.1"
+
+
+def test_sign_in_without_a_csrf_token_is_refused(client: FlaskClient) -> None:
+    user = make_user("admin")
+    response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "Nothing was changed" in response.get_data(as_text=True)
+
+
+def test_sign_out_ends_the_session(client: FlaskClient) -> None:
+    sign_in(client, make_user("admin"))
+    response = post(client, "/sign-out")
+    assert response.status_code == 303
+    assert "You have signed out" in client.get("/").get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+
+
+def test_sign_out_by_get_is_not_allowed(client: FlaskClient) -> None:
+    sign_in(client, make_user("admin"))
+    assert client.get("/sign-out").status_code == 405
+    assert client.get("/account").status_code == 200
+
+
+def test_sign_in_is_rate_limited_per_account(app: Flask, client: FlaskClient) -> None:
+    user = make_user("admin")
+    for _ in range(5):
+        _failed_sign_in(client, user.email, "wrong password")
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # Another account from the same address is not locked out by the first one's failures.
+    other = make_user("admin", "other@example.org")
+    sign_in(client, other)
+
+
+def test_sign_in_is_rate_limited_per_client_address(client: FlaskClient) -> None:
+    for n in range(20):
+        _failed_sign_in(client, f"person{n}@example.org", "wrong password")
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in", data={"email": "fresh@example.org", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 429
+
+
+def test_account_page_shows_the_person_and_their_scope(client: FlaskClient) -> None:
+    sign_in(client, make_user("trust", name="Jo Bloggs"))
+    html = client.get("/account").get_data(as_text=True)
+    assert "Jo Bloggs" in html
+    assert "Trust staff" in html
+    assert "Test Hospitals NHS Trust" in html
+
+
+def test_signed_in_pages_are_not_cached(client: FlaskClient) -> None:
+    sign_in(client, make_user("admin"))
+    assert client.get("/account").headers["Cache-Control"] == "no-store"
+
+
+def test_changing_the_name_saves_it_and_audits_it(client: FlaskClient) -> None:
+    user = make_user("admin", name="Old Name")
+    sign_in(client, user)
+    response = post(client, "/account/name", {"name": "  New Name  "})
+    assert response.status_code == 303
+    assert "Your name has been updated" in client.get("/account").get_data(as_text=True)
+    assert db.session.get(User, user.id).name == "New Name"
+    entry = db.session.query(AuditEntry).filter_by(action="user.updated").one()
+    assert entry.before == {"name": "Old Name"} and entry.after == {"name": "New Name"}
+
+
+def test_an_empty_name_is_refused_with_422_and_nothing_changes(client: FlaskClient) -> None:
+    user = make_user("admin", name="Kept Name")
+    sign_in(client, user)
+    response = post(client, "/account/name", {"name": "   "}, headers=HTMX)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Enter your full name" in html
+    assert html.lstrip().startswith('<section id="name-form"')
+    db.session.expire_all()
+    assert db.session.get(User, user.id).name == "Kept Name"
+
+
+def test_changing_the_password_needs_the_current_one(client: FlaskClient) -> None:
+    user = make_user("admin")
+    sign_in(client, user)
+    response = post(
+        client,
+        "/account/password",
+        {
+            "current_password": "wrong",
+            "new_password": "a brand new password",
+            "confirm_password": "a brand new password",
+        },
+    )
+    assert response.status_code == 422
+    assert "Your current password is not correct" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("new", "confirm", "message"),
+    [
+        ("short", "short", "at least 12 characters"),
+        ("a long enough password", "a different password", "The passwords do not match"),
+        ("x" * 129, "x" * 129, "128 characters or fewer"),
+    ],
+)
+def test_a_weak_or_mistyped_new_password_is_refused(
+    client: FlaskClient, new: str, confirm: str, message: str
+) -> None:
+    sign_in(client, make_user("admin"))
+    response = post(
+        client,
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": new, "confirm_password": confirm},
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+
+
+def test_changing_the_password_ends_other_sessions_but_not_this_one(app: Flask) -> None:
+    user = make_user("admin")
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, user)
+    sign_in(phone, user)
+    response = post(
+        laptop,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a brand new password",
+            "confirm_password": "a brand new password",
+        },
+    )
+    assert response.status_code == 303
+    assert laptop.get("/account").status_code == 200
+    assert phone.get("/account").status_code == 302
+    assert db.session.query(AuditEntry).filter_by(action="user.password_changed").count() == 1
+    # The new password works; the old one does not.
+    fresh = app.test_client()
+    sign_in(fresh, user, "a brand new password")
+
+
+def test_deactivating_a_person_ends_their_live_session(client: FlaskClient) -> None:
+    user = make_user("admin")
+    sign_in(client, user)
+    user.active = False
+    db.session.commit()
+    assert client.get("/account").status_code == 302

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from portal.extensions import db
+from tests.conftest import make_trust, region
+
+
+def test_regions_index_lists_the_ten_shas_with_trust_counts(client: FlaskClient) -> None:
+    make_trust("A NHS Trust", "RA1", "london", participating=True)
+    make_trust("B NHS Trust", "RB1", "london", participating=False)
+    html = client.get("/regions").get_data(as_text=True)
+    assert html.count('class="nhsuk-card__link"') == 10
+    assert "2 trusts, 1 participating" in html
+    assert "0 trusts, 0 participating" in html
+
+
+def test_region_page_lists_its_trusts_and_only_its_own(client: FlaskClient) -> None:
+    make_trust("Local NHS Trust", "RL1", "north-west")
+    make_trust("Faraway NHS Trust", "RF1", "south-west")
+    html = client.get("/regions/north-west").get_data(as_text=True)
+    assert "Local NHS Trust" in html
+    assert "Faraway NHS Trust" not in html
+
+
+def test_region_without_trusts_or_contact_explains_itself(client: FlaskClient) -> None:
+    html = client.get("/regions/south-central").get_data(as_text=True)
+    assert "No trusts have been added for South Central yet" in html
+    assert "coordinator has not been named yet" in html
+
+
+def test_region_page_shows_the_coordinator_contact(client: FlaskClient) -> None:
+    london = region("london")
+    london.contact_name, london.contact_email = "Ada Contact", "ada@example.org"
+    db.session.commit()
+    html = client.get("/regions/london").get_data(as_text=True)
+    assert "Ada Contact" in html and "mailto:ada@example.org" in html
+
+
+def test_unknown_region_is_404(client: FlaskClient) -> None:
+    assert client.get("/regions/mercia").status_code == 404
+
+
+def test_participating_trusts_are_grouped_by_region(client: FlaskClient) -> None:
+    make_trust("Yes NHS Trust", "RY1", "london", participating=True)
+    make_trust("No NHS Trust", "RN1", "london", participating=False)
+    html = client.get("/trusts").get_data(as_text=True)
+    assert "Yes NHS Trust" in html and "No NHS Trust" not in html
+    assert "<h2>NHS London</h2>" in html
+
+
+def test_no_participating_trusts_yet_is_said_plainly(client: FlaskClient) -> None:
+    assert "No participating trusts have been listed yet" in client.get("/trusts").get_data(
+        as_text=True
+    )
+
+
+def test_trust_page_by_ods_code_in_any_case(client: FlaskClient) -> None:
+    make_trust("Case NHS Trust", "RC7", "east-midlands")
+    html = client.get("/trusts/rc7").get_data(as_text=True)
+    assert "Case NHS Trust" in html and "NHS East Midlands" in html
+    assert client.get("/trusts/NOPE").status_code == 404
+
+
+def test_demo_records_are_tagged_demo(client: FlaskClient) -> None:
+    trust = make_trust("Invented NHS Trust", "ZQ1", "london")
+    trust.is_demo = True
+    db.session.commit()
+    for path in ("/regions/london", "/trusts", "/trusts/ZQ1"):
+        assert ">Demo</strong>" in client.get(path).get_data(as_text=True), path

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from portal.config import ConfigError, from_environment
+from portal.web.logging import RedactTokens, redact
+from tests.conftest import make_app, make_user, sign_in
+
+
+def test_security_headers_on_every_page(client: FlaskClient) -> None:
+    headers = client.get("/").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "HX-Request" in headers["Vary"]
+    assert "Strict-Transport-Security" not in headers  # development and tests: plain http
+
+
+def test_csp_is_strict_and_its_nonce_matches_the_one_inline_script(client: FlaskClient) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    html = response.get_data(as_text=True)
+    inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
+    assert inline_scripts == [f' nonce="{nonce}"']
+    assert client.get("/").headers["Content-Security-Policy"] != csp  # a new nonce each time
+
+
+def test_csp_allows_exactly_the_pinned_htmx_file_not_the_cdn_host(client: FlaskClient) -> None:
+    csp = client.get("/").headers["Content-Security-Policy"]
+    script_src = next(d for d in csp.split("; ") if d.startswith("script-src"))
+    assert "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js" in script_src.split()
+    assert "https://cdn.jsdelivr.net " not in script_src + " "
+    assert "https://cdn.jsdelivr.net/" not in script_src.replace(
+        "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js", ""
+    )
+
+
+def test_session_cookie_flags(app: Flask, client: FlaskClient) -> None:
+    response = client.get("/sign-in")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_settings_make_cookies_secure_and_send_hsts(tmp_path: Path) -> None:
+    env = {
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "x" * 40,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    with pytest.raises(ConfigError, match="must not be memory://"):
+        from_environment(str(tmp_path), env)
+    env["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
+    with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
+        from_environment(str(tmp_path), env)
+    env["PORTAL_BASE_URL"] = "https://portal.example.org/"
+    settings = from_environment(str(tmp_path), env)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["PORTAL_BASE_URL"] == "https://portal.example.org"
+
+
+@pytest.mark.parametrize("key", ["", "dev", "change-me", "short-but-not-32"])
+def test_production_refuses_to_start_without_a_real_secret_key(tmp_path: Path, key: str) -> None:
+    env = {
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": key,
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "PORTAL_BASE_URL": "https://portal.example.org",
+    }
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        from_environment(str(tmp_path), env)
+
+
+def test_production_refuses_per_process_rate_limit_counters(tmp_path: Path) -> None:
+    env = {
+        "PORTAL_ENV": "production",
+        "SECRET_KEY": "y" * 40,
+        "PORTAL_BASE_URL": "https://p.example.org",
+    }
+    with pytest.raises(ConfigError, match="shared store"):
+        from_environment(str(tmp_path), env)
+
+
+def test_hsts_in_production(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "z" * 40)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
+    app = make_app(
+        database_url, tmp_path, RATELIMIT_ENABLED=False, RATELIMIT_STORAGE_URI="memory://"
+    )
+    response = app.test_client().get("/cookies", base_url="https://portal.example.org")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+def test_database_url_selects_postgresql_with_psycopg3(tmp_path: Path) -> None:
+    settings = from_environment(str(tmp_path), {"DATABASE_URL": "postgres://u:p@db/portal"})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/portal"
+    default = from_environment(str(tmp_path), {})
+    assert default["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/portal.sqlite3"
+
+
+def test_a_bad_number_in_the_environment_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="EVENTS_PER_REGION must be a whole number"):
+        from_environment(str(tmp_path), {"EVENTS_PER_REGION": "three"})
+
+
+def test_trusted_proxy_count_makes_the_client_address_right(
+    database_url: str, tmp_path: Path
+) -> None:
+    app = make_app(database_url, tmp_path, TRUSTED_PROXY_COUNT=1)
+    seen: list[str | None] = []
+
+    @app.get("/_whoami")
+    def whoami() -> str:
+        from flask import request
+
+        seen.append(request.remote_addr)
+        return "ok"
+
+    app.test_client().get(
+        "/_whoami",
+        headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    assert seen == ["203.0.113.9"]  # the address the one trusted proxy saw, not a spoofed one
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('"GET /feeds/private/s3cr3tKey.ics HTTP/1.1"', '"GET /feeds/private/[redacted] HTTP/1.1"'),
+        ('"GET /invitations/abc.def HTTP/1.1"', '"GET /invitations/[redacted] HTTP/1.1"'),
+        ('"GET /password-reset/tok?x=1 HTTP/1.1"', '"GET /password-reset/[redacted]?x=1 HTTP/1.1"'),
+        ('"GET /x?token=abc&page=2 HTTP/1.1"', '"GET /x?token=[redacted]&page=2 HTTP/1.1"'),
+        ('"GET /regions/london HTTP/1.1"', '"GET /regions/london HTTP/1.1"'),
+    ],
+)
+def test_tokens_in_urls_are_redacted(line: str, expected: str) -> None:
+    assert redact(line) == expected
+
+
+def test_access_log_records_are_redacted_for_werkzeug_and_gunicorn() -> None:
+    werkzeug = logging.LogRecord(
+        "werkzeug",
+        20,
+        "",
+        0,
+        '%s "%s" %s',
+        ("127.0.0.1", "GET /invitations/abc HTTP/1.1", "200"),
+        None,
+    )
+    RedactTokens().filter(werkzeug)
+    assert "abc" not in werkzeug.getMessage()
+    gunicorn = logging.LogRecord("gunicorn.access", 20, "", 0, "%(r)s", None, None)
+    gunicorn.args = {"r": "GET /feeds/private/k3y HTTP/1.1", "U": "/feeds/private/k3y", "s": "200"}
+    RedactTokens().filter(gunicorn)
+    assert "k3y" not in gunicorn.getMessage() and "k3y" not in gunicorn.args["U"]
+
+
+def test_server_errors_get_a_generic_nhs_page(database_url: str, tmp_path: Path) -> None:
+    app = make_app(database_url, tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+
+    @app.get("/_boom")
+    def boom() -> str:
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/_boom")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert "Sorry, there is a problem with the service" in html
+    assert "secret detail" not in html and "Traceback" not in html
+
+
+def test_forbidden_is_an_nhs_styled_403(client: FlaskClient) -> None:
+    sign_in(client, make_user("coordinator"))
+    response = client.get("/admin/people")
+    assert response.status_code == 403
+    assert "You do not have permission to see this page" in response.get_data(as_text=True)
