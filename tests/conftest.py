@@ -83,10 +83,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def _migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     reset_database(app)
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -132,6 +134,22 @@ class RequestIsolatingClient(FlaskClient):
             response = super().open(*args, **kwargs)
         db.session.expire_all()
         return response
+
+
+@pytest.fixture
+def app_factory(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Build extra apps with other settings; their database connections are closed afterwards."""
+    made: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        extra = make_app(database_url, tmp_path, **overrides)
+        made.append(extra)
+        return extra
+
+    yield factory
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 from flask.testing import FlaskCliRunner
 
@@ -9,7 +9,6 @@ from portal.auth.service import authenticate
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.regions.models import Trust
-from tests.conftest import make_app
 
 
 def test_demo_creates_flagged_data_for_every_role_and_prints_log_ins(
@@ -41,8 +40,8 @@ def test_demo_is_idempotent(runner: FlaskCliRunner) -> None:
     assert (db.session.query(User).count(), db.session.query(Trust).count()) == counts
 
 
-def test_demo_refuses_to_run_in_production(database_url: str, tmp_path: Path) -> None:
-    app = make_app(database_url, tmp_path, PRODUCTION=True)
+def test_demo_refuses_to_run_in_production(app_factory: Any) -> None:
+    app = app_factory(PRODUCTION=True)
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 1
     assert "never loaded in production" in result.output

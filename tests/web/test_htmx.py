@@ -4,13 +4,13 @@ import base64
 import hashlib
 import html as htmllib
 import json
-from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from portal.config import HTMX_SRI, HTMX_VERSION, PROJECT_ROOT
-from tests.conftest import make_app, make_user, sign_in
+from tests.conftest import make_user, sign_in
 
 NPM_HTMX = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
 
@@ -45,10 +45,8 @@ def test_the_local_copy_is_served_and_is_the_npm_file(client: FlaskClient) -> No
     response.close()
 
 
-def test_local_only_setting_serves_htmx_from_the_app_alone(
-    database_url: str, tmp_path: Path
-) -> None:
-    app = make_app(database_url, tmp_path, HTMX_LOCAL_ONLY=True)
+def test_local_only_setting_serves_htmx_from_the_app_alone(app_factory: Any) -> None:
+    app = app_factory(HTMX_LOCAL_ONLY=True)
     response = app.test_client().get("/")
     html = response.get_data(as_text=True)
     assert "cdn.jsdelivr.net" not in html

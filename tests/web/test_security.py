@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -10,7 +11,7 @@ from flask.testing import FlaskClient
 
 from portal.config import ConfigError, from_environment
 from portal.web.logging import RedactTokens, redact
-from tests.conftest import make_app, make_user, sign_in
+from tests.conftest import make_user, sign_in
 
 
 def test_security_headers_on_every_page(client: FlaskClient) -> None:
@@ -88,16 +89,12 @@ def test_production_refuses_per_process_rate_limit_counters(tmp_path: Path) -> N
         from_environment(str(tmp_path), env)
 
 
-def test_hsts_in_production(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_hsts_in_production(app_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "z" * 40)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
-    app = make_app(
-        database_url, tmp_path, RATELIMIT_ENABLED=False, RATELIMIT_STORAGE_URI="memory://"
-    )
+    app = app_factory(RATELIMIT_ENABLED=False, RATELIMIT_STORAGE_URI="memory://")
     response = app.test_client().get("/cookies", base_url="https://portal.example.org")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
 
@@ -114,10 +111,8 @@ def test_a_bad_number_in_the_environment_is_a_clear_error(tmp_path: Path) -> Non
         from_environment(str(tmp_path), {"EVENTS_PER_REGION": "three"})
 
 
-def test_trusted_proxy_count_makes_the_client_address_right(
-    database_url: str, tmp_path: Path
-) -> None:
-    app = make_app(database_url, tmp_path, TRUSTED_PROXY_COUNT=1)
+def test_trusted_proxy_count_makes_the_client_address_right(app_factory: Any) -> None:
+    app = app_factory(TRUSTED_PROXY_COUNT=1)
     seen: list[str | None] = []
 
     @app.get("/_whoami")
@@ -167,8 +162,8 @@ def test_access_log_records_are_redacted_for_werkzeug_and_gunicorn() -> None:
     assert "k3y" not in gunicorn.getMessage() and "k3y" not in gunicorn.args["U"]
 
 
-def test_server_errors_get_a_generic_nhs_page(database_url: str, tmp_path: Path) -> None:
-    app = make_app(database_url, tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+def test_server_errors_get_a_generic_nhs_page(app_factory: Any) -> None:
+    app = app_factory(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/_boom")
     def boom() -> str:
