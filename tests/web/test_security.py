@@ -181,3 +181,13 @@ def test_forbidden_is_an_nhs_styled_403(client: FlaskClient) -> None:
     response = client.get("/admin/people")
     assert response.status_code == 403
     assert "You do not have permission to see this page" in response.get_data(as_text=True)
+
+
+def test_absolute_links_come_from_the_base_url_not_the_host_header(app: Flask) -> None:
+    from portal.web.urls import absolute_url
+
+    with app.test_request_context("/", base_url="http://attacker.example"):
+        assert (
+            absolute_url("regions.region", slug="london")
+            == "https://portal.example.org/regions/london"
+        )

@@ -1,0 +1,12 @@
+"""Absolute links for e-mails and feeds: from PORTAL_BASE_URL, never from the Host header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    path = url_for(endpoint, _external=False, **values)
+    return current_app.config["PORTAL_BASE_URL"] + path
