@@ -85,16 +85,18 @@ def _init_extensions(app: Flask) -> None:
     # Every model module must be imported before migrations or queries run.
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
+    from portal.events import models as _events  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.events import bp as events_bp
     from portal.pages import bp as pages_bp
     from portal.regions import bp as regions_bp
 
-    for blueprint in (pages_bp, regions_bp, auth_bp, admin_bp):
+    for blueprint in (pages_bp, regions_bp, events_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,8 +77,8 @@ limiter = Limiter(key_func=_client_address)
 #
 # pysqlite starts transactions lazily and on its own terms, which breaks SAVEPOINT and makes
 # "take the write lock before reading" impossible. Turning its implicit BEGIN off and emitting
-# BEGIN ourselves gives SQLAlchemy's transaction the meaning it has on PostgreSQL; a connection
-# whose info has "sqlite_begin" set to "IMMEDIATE" takes the write lock at BEGIN.
+# BEGIN ourselves gives SQLAlchemy's transaction the meaning it has on PostgreSQL; a transaction
+# begun while `sqlite_begin_mode` is "IMMEDIATE" takes the write lock at BEGIN.
 
 
 @event.listens_for(Engine, "connect")
@@ -92,9 +93,12 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
+#: "IMMEDIATE" while `portal.web.transactions.write_transaction` opens its transaction.
+sqlite_begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default="")
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn: Connection) -> None:
     if conn.dialect.name != "sqlite":
         return
-    mode = conn.info.get("sqlite_begin", "")
-    conn.exec_driver_sql(f"BEGIN {mode}".strip())
+    conn.exec_driver_sql(f"BEGIN {sqlite_begin_mode.get()}".strip())

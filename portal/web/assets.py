@@ -15,6 +15,8 @@ bp = Blueprint("assets", __name__)
 PACKAGES = {
     "nhsuk": ("nhsuk-frontend", "dist/nhsuk"),
     "htmx": ("htmx.org", "dist"),
+    # The compiled NHS stylesheet asks for its icons at /assets/images/ (site root).
+    "images": ("nhsuk-frontend", "dist/nhsuk/assets/images"),
 }
 ONE_DAY = 24 * 60 * 60
 

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
 from portal.web.htmx import is_htmx
+from portal.web.transactions import TryAgain
 
 TITLES = {
     400: "Sorry, there is a problem with your request",
@@ -24,7 +25,13 @@ TITLES = {
 def error_page(status: int, message: str | None = None) -> Response:
     title = TITLES.get(status, "Sorry, there is a problem")
     body = render_template("errors/error.jinja", status=status, title=title, message=message)
-    return make_response(body, status)
+    response = make_response(body, status)
+    if is_htmx():
+        # Show the error in place of the page's main content, not inside the fragment's target.
+        response.headers["HX-Retarget"] = "#maincontent"
+        response.headers["HX-Reswap"] = "outerHTML"
+        response.headers["HX-Reselect"] = "#maincontent"
+    return response
 
 
 def sign_in_required() -> Response:
@@ -70,6 +77,13 @@ def init_app(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         if error.code == 429 and getattr(error, "retry_after", None):
             response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(TryAgain)
+    def try_again(error: TryAgain) -> Response:
+        db.session.rollback()
+        response = error_page(503, error.message)
+        response.headers["Retry-After"] = "2"
         return response
 
     @app.errorhandler(InternalServerError)

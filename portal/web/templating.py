@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from portal.web.dates import long_date, short_time
+from portal.web.markdown import render_markdown
+
 SERVICE_NAME = "Caesarean section network"
 
 # htmx 2 settings that fit a strict CSP: no eval, no injected <style>, no script tags run from
@@ -23,7 +26,8 @@ HTMX_CONFIG: dict[str, Any] = {
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
         {"code": "422", "swap": True},
-        {"code": "[45]..", "swap": False, "error": True},
+        # Error pages come with HX-Retarget/HX-Reselect to replace the main content.
+        {"code": "[45]..", "swap": True, "error": True},
     ],
 }
 
@@ -106,3 +110,6 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["nhsuk_select_item"] = nhsuk_select_item
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_time"] = short_time
+    app.jinja_env.filters["markdown"] = render_markdown

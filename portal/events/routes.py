@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from portal.events import bp
+from portal.events.forms import CancelForm, ConfirmForm, EventForm
+from portal.events.models import NetworkEvent
+from portal.events.service import (
+    EventError,
+    NoEventsLeft,
+    allowance,
+    can_manage_region,
+    cancel_event,
+    create_event,
+    delete_draft,
+    event_for_manager,
+    event_for_viewer,
+    manageable_regions,
+    no_events_left_message,
+    past_region_events,
+    public_events,
+    publish_event,
+    region_events_for_manager,
+    upcoming_events,
+    update_event,
+    validate_event_values,
+)
+from portal.regions.models import Region
+from portal.regions.service import regions_in_order
+from portal.web.dates import programme_year, today_in_london
+from portal.web.htmx import redirect_after_post, render
+
+# --- Public ------------------------------------------------------------------------------------
+
+
+@bp.get("/events")
+def index() -> ResponseReturnValue:
+    """Upcoming (or past) events, filtered by region; htmx swaps only the results."""
+    regions = regions_in_order()
+    slug = request.args.get("region", "")
+    region = next((r for r in regions if r.slug == slug), None)
+    when = "past" if request.args.get("when") == "past" else "upcoming"
+    page = request.args.get("page", 1, type=int) or 1
+    result = public_events(region=region, past=when == "past", page=page)
+    return render(
+        "events/index.jinja",
+        "results",
+        regions=regions,
+        region=region,
+        when=when,
+        result=result,
+    )
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id: int) -> ResponseReturnValue:
+    found = event_for_viewer(current_user, event_id)
+    if found is None:
+        abort(404)
+    return render(
+        "events/event.jinja",
+        event=found,
+        others=upcoming_events(5, region=found.region, exclude=found),
+        can_manage=can_manage_region(current_user, found.region),
+        confirm_form=ConfirmForm(),
+    )
+
+
+# --- Managing a region's events ------------------------------------------------------------
+
+
+def _managed_regions_or_403() -> list[Region]:
+    regions = manageable_regions(current_user)
+    if not regions:
+        abort(403)
+    return regions
+
+
+@bp.get("/manage/events")
+@login_required
+def manage() -> ResponseReturnValue:
+    """A region's events, drafts included, with how many it may still plan."""
+    regions = _managed_regions_or_403()
+    slug = request.args.get("region", "")
+    region = next((r for r in regions if r.slug == slug), regions[0])
+    year = programme_year(today_in_london())
+    return render(
+        "events/manage.jinja",
+        regions=regions,
+        region=region,
+        this_year=allowance(region, year),
+        next_year=allowance(region, year + 1),
+        events=region_events_for_manager(region),
+        past=past_region_events(region),
+    )
+
+
+def _region_for_new_event(regions: list[Region], form: EventForm | None = None) -> Region:
+    if len(regions) == 1:
+        return regions[0]
+    slug = (
+        form.region.data if form is not None and request.method == "POST" else None
+    ) or request.args.get("region", "")
+    region = next((r for r in regions if r.slug == slug), None)
+    if region is None:
+        if request.method == "POST" or slug:
+            abort(404)
+        return regions[0]
+    return region
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@login_required
+def new() -> ResponseReturnValue:
+    regions = _managed_regions_or_403()
+    if len(regions) == 1 and request.args.get("region") not in (None, "", regions[0].slug):
+        abort(404)  # a coordinator asking to plan for another region
+    form = EventForm(regions=regions)
+    region = _region_for_new_event(regions, form)
+    if len(regions) > 1 and request.method == "GET":
+        form.region.data = region.slug
+    year = request.args.get("year", type=int) or programme_year(today_in_london())
+    status = 200
+    if request.method == "POST":
+        region = _region_for_new_event(regions, form)
+        if form.validate() and not _add_rule_errors(form):
+            try:
+                created = create_event(region, form.values(), actor=current_user)
+            except NoEventsLeft as exc:
+                form.form_errors.append(str(exc))
+            else:
+                flash(
+                    "Event saved as a draft. Check it, then publish it when it is ready.", "success"
+                )
+                return redirect_after_post(url_for("events.event", event_id=created.id))
+        status = 422
+        if form.event_date.data is not None:
+            year = programme_year(form.event_date.data)
+    current = allowance(region, year)
+    return render(
+        "events/form.jinja",
+        "event_form",
+        status=status,
+        form=form,
+        region=region,
+        allowance=current,
+        full_message=no_events_left_message(current) if current.remaining == 0 else None,
+        event=None,
+    )
+
+
+def _add_rule_errors(form: EventForm) -> bool:
+    """Put the service's rule checks next to their fields; True if there were any."""
+    problems = validate_event_values(form.values())
+    for name, message in problems.items():
+        getattr(form, name).errors.append(message)
+    return bool(problems)
+
+
+def _managed_event_or_404(event_id: int) -> NetworkEvent:
+    found = event_for_manager(current_user, event_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int) -> ResponseReturnValue:
+    found = _managed_event_or_404(event_id)
+    if found.is_cancelled:
+        flash("A cancelled event cannot be changed.", "info")
+        return redirect_after_post(url_for("events.event", event_id=found.id))
+    form = EventForm(obj=found if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate() and not _add_rule_errors(form):
+            try:
+                update_event(found, form.values(), actor=current_user)
+            except EventError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                flash("Your changes have been saved.", "success")
+                return redirect_after_post(url_for("events.event", event_id=found.id))
+        status = 422
+    return render(
+        "events/form.jinja",
+        "event_form",
+        status=status,
+        form=form,
+        region=found.region,
+        allowance=None,
+        full_message=None,
+        event=found,
+    )
+
+
+@bp.post("/events/<int:event_id>/publish")
+@login_required
+def publish(event_id: int) -> ResponseReturnValue:
+    found = _managed_event_or_404(event_id)
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    try:
+        publish_event(found, actor=current_user)
+    except EventError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("The event is published. Everyone can now see it.", "success")
+    return redirect_after_post(url_for("events.event", event_id=found.id))
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(event_id: int) -> ResponseReturnValue:
+    found = _managed_event_or_404(event_id)
+    if found.is_cancelled:
+        return redirect_after_post(url_for("events.event", event_id=found.id))
+    if found.is_draft:
+        flash("A draft is not public: delete it instead of cancelling it.", "info")
+        return redirect_after_post(url_for("events.event", event_id=found.id))
+    form = CancelForm()
+    if request.method == "POST":
+        if form.validate():
+            cancel_event(found, form.reason.data or "", actor=current_user)
+            flash("The event is cancelled. It stays on the portal, marked as cancelled.", "success")
+            return redirect_after_post(url_for("events.event", event_id=found.id))
+        return render("events/cancel.jinja", "cancel_form", status=422, form=form, event=found)
+    return render("events/cancel.jinja", form=form, event=found)
+
+
+@bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(event_id: int) -> ResponseReturnValue:
+    found = _managed_event_or_404(event_id)
+    if not found.is_draft:
+        flash("Only a draft can be deleted. Cancel a published event instead.", "info")
+        return redirect_after_post(url_for("events.event", event_id=found.id))
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        region = found.region
+        delete_draft(found, actor=current_user)
+        flash(f"The draft “{found.title}” has been deleted.", "success")
+        return redirect_after_post(url_for("events.manage", region=region.slug))
+    return render("events/delete.jinja", form=form, event=found)
