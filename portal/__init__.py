@@ -48,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if uri.startswith("sqlite"):
         app.config.setdefault(
             "SQLALCHEMY_ENGINE_OPTIONS",
-            {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}},
+            {"connect_args": {"timeout": app.config["DB_LOCK_TIMEOUT_MS"] / 1000}},
         )
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})

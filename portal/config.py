@@ -114,6 +114,6 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "SQLITE_BUSY_TIMEOUT_MS": _int(env, "SQLITE_BUSY_TIMEOUT_MS", 5000),
+        "DB_LOCK_TIMEOUT_MS": _int(env, "DB_LOCK_TIMEOUT_MS", 5000),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }

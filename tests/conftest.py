@@ -40,7 +40,7 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
-def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url_for_tests(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if url:
         if url.startswith(("postgres://", "postgresql://")):
@@ -79,7 +79,7 @@ def reset_database(app: Flask) -> None:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return test_database_url(tmp_path_factory)
+    return database_url_for_tests(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import changes, record
-from portal.auth.models import User
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region
 from portal.web.dates import programme_year, programme_year_label, today_in_london
 from portal.web.transactions import TryAgain, write_transaction
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
 # Changes to these fields are ones a calendar must see: they raise the event's SEQUENCE.
 CALENDAR_FIELDS = (

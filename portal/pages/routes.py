@@ -5,6 +5,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from portal.events.service import upcoming_events
 from portal.extensions import csrf, db, limiter
 from portal.pages import bp
 from portal.regions.service import regions_in_order
@@ -22,7 +23,7 @@ INFORMATION_PAGES = {
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render("pages/home.jinja", regions=regions_in_order())
+    return render("pages/home.jinja", regions=regions_in_order(), events=upcoming_events(4))
 
 
 def _information_page(template: str):  # type: ignore[no-untyped-def]

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from flask import abort
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from portal.events.service import can_manage_region, upcoming_events
 from portal.regions import bp
 from portal.regions.service import (
     participating_trusts,
@@ -27,7 +29,13 @@ def region(slug: str) -> ResponseReturnValue:
     found = region_by_slug(slug)
     if found is None:
         abort(404)
-    return render("regions/region.jinja", region=found, trusts=trusts_of(found))
+    return render(
+        "regions/region.jinja",
+        region=found,
+        trusts=trusts_of(found),
+        events=upcoming_events(10, region=found),
+        can_manage=can_manage_region(current_user, found),
+    )
 
 
 @bp.get("/trusts")

@@ -44,6 +44,11 @@ def htmx_config() -> dict[str, Any]:
 def navigation_items() -> list[dict[str, Any]]:
     """The header's navigation: what everyone can read, then what this person's role can do."""
     items: list[dict[str, Any]] = [
+        {
+            "href": url_for("events.index"),
+            "text": "Events",
+            "endpoints": {"events.index", "events.event"},
+        },
         {"href": url_for("pages.about"), "text": "About", "endpoints": {"pages.about"}},
         {
             "href": url_for("regions.index"),
@@ -65,6 +70,7 @@ def navigation_items() -> list[dict[str, Any]]:
                     "endpoints": set(),
                 }
             )
+            items.append(_manage_events_item())
         elif current_user.is_trust_staff and current_user.trust is not None:
             items.append(
                 {
@@ -84,6 +90,20 @@ def navigation_items() -> list[dict[str, Any]]:
         item["current"] = request.path == item["href"]
         item["active"] = request.endpoint in item.pop("endpoints") and not item["current"]
     return items
+
+
+def _manage_events_item() -> dict[str, Any]:
+    return {
+        "href": url_for("events.manage"),
+        "text": "Manage events",
+        "endpoints": {
+            "events.manage",
+            "events.new",
+            "events.edit",
+            "events.cancel",
+            "events.delete",
+        },
+    }
 
 
 def nhsuk_select_item(choice: tuple[Any, ...]) -> dict[str, Any]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db, sqlite_begin_mode
-
-#: How long PostgreSQL waits for a row lock before the request answers "please try again".
-POSTGRES_LOCK_TIMEOUT = "5s"
 
 
 class TryAgain(Exception):
@@ -32,14 +30,16 @@ def write_transaction() -> Iterator[None]:
     transaction left open by earlier queries is ended first: SQLite cannot safely turn a read
     lock into a write lock. The block commits; anything left uncommitted is rolled back.
     """
-    session = db.session
+    session = db.session()  # the Session itself: scoped_session does not proxy in_transaction()
     if session.in_transaction():
         session.commit()
     token = sqlite_begin_mode.set("IMMEDIATE")
     try:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
-            session.execute(text(f"SET LOCAL lock_timeout = '{POSTGRES_LOCK_TIMEOUT}'"))
+            # How long to wait for a row lock before answering "please try again".
+            timeout_ms = int(current_app.config["DB_LOCK_TIMEOUT_MS"])
+            session.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
     except OperationalError as exc:
         session.rollback()
         raise TryAgain() from exc

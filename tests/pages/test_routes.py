@@ -35,7 +35,7 @@ def test_public_page_shows_its_heading_and_footer_links(
 def test_home_page_says_no_medical_advice_and_shows_empty_states(client: FlaskClient) -> None:
     html = client.get("/").get_data(as_text=True)
     assert "cannot give medical advice" in html
-    assert "No network events have been published yet" in html
+    assert "No upcoming network events have been published yet" in html
     assert "No improvement stories have been published yet" in html
 
 

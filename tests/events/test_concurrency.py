@@ -1,0 +1,211 @@
+"""The per-region limit under real parallel requests, against a running server.
+
+These tests commit for real, so they use a database of their own: a fresh SQLite file, or a
+fresh PostgreSQL database next to TEST_DATABASE_URL's.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from portal.auth.models import Role
+from portal.auth.service import create_user
+from portal.events.models import EventState, NetworkEvent
+from portal.extensions import db, sqlite_begin_mode
+from portal.web.dates import programme_year
+from tests.conftest import PASSWORD, database_url_for_tests, make_app, reset_database
+from tests.events.helpers import event_values, form_data, future
+
+PARALLEL_REQUESTS = 12
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    host: str
+    port: int
+    database_url: str
+
+
+@pytest.fixture
+def live_database(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = database_url_for_tests(tmp_path_factory)
+    if base.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'live.sqlite3'}"
+        return
+    parts = urlsplit(base)
+    name = parts.path.lstrip("/") + "_live"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield parts._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def serve(database_url: str, instance: Path, **overrides: object) -> Iterator[LiveServer]:
+    app = make_app(database_url, instance, RATELIMIT_ENABLED=False, **overrides)
+    reset_database(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, "127.0.0.1", server.server_port, database_url)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_database: str, tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(live_database, tmp_path)
+
+
+class Browserless:
+    """A tiny HTTP client with a cookie jar, enough to sign in and post forms."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.cookies: dict[str, str] = {}
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    def csrf_token(self, path: str) -> str:
+        _, html = self.request("GET", path)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+        assert match, f"no form on {path}"
+        return match.group(1)
+
+    def sign_in(self, email: str) -> None:
+        token = self.csrf_token("/sign-in")
+        status, _ = self.request(
+            "POST", "/sign-in", {"email": email, "password": PASSWORD, "csrf_token": token}
+        )
+        assert status == 303
+
+
+def coordinator_with_one_slot_left(server: LiveServer) -> str:
+    from portal.events.service import create_event
+    from portal.regions.service import region_by_slug
+
+    with server.app.app_context():
+        london = region_by_slug("london")
+        user = create_user(
+            "coordinator@example.org", Role.COORDINATOR, password=PASSWORD, region=london
+        )
+        db.session.commit()
+        for _ in range(2):
+            create_event(london, event_values(), actor=user)
+        db.session.remove()
+    return "coordinator@example.org"
+
+
+def test_parallel_creates_for_the_last_slot_let_exactly_one_through(
+    live_server: LiveServer,
+) -> None:
+    email = coordinator_with_one_slot_left(live_server)
+    client = Browserless(live_server)
+    client.sign_in(email)
+    token = client.csrf_token("/events/new")
+    start = threading.Barrier(PARALLEL_REQUESTS)
+    results: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def create(n: int) -> None:
+        worker = Browserless(live_server)
+        worker.cookies = dict(client.cookies)
+        start.wait()
+        outcome = worker.request(
+            "POST", "/events/new", {**form_data(title=f"Parallel {n}"), "csrf_token": token}
+        )
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(PARALLEL_REQUESTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    statuses = sorted(status for status, _ in results)
+    assert len(results) == PARALLEL_REQUESTS
+    assert statuses == [303] + [422] * (PARALLEL_REQUESTS - 1), statuses
+    for status, html in results:
+        if status == 422:
+            assert "NHS London has planned all 3 network events" in html
+    with live_server.app.app_context():
+        held = db.session.query(NetworkEvent).filter(
+            NetworkEvent.programme_year == programme_year(future()),
+            NetworkEvent.state != EventState.CANCELLED,
+        )
+        assert held.count() == 3
+        assert sorted(e.slot for e in held) == [1, 2, 3]
+        db.session.remove()
+
+
+@pytest.fixture
+def impatient_server(live_database: str, tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(live_database, tmp_path, DB_LOCK_TIMEOUT_MS=200)
+
+
+def test_a_lock_held_too_long_answers_please_try_again(impatient_server: LiveServer) -> None:
+    email = coordinator_with_one_slot_left(impatient_server)
+    client = Browserless(impatient_server)
+    client.sign_in(email)
+    token = client.csrf_token("/events/new")
+    blocker = create_engine(impatient_server.database_url)
+    token_mode = sqlite_begin_mode.set("IMMEDIATE")  # SQLite: hold the database write lock
+    try:
+        with blocker.connect() as conn:
+            conn.execute(
+                text("SELECT id FROM regions WHERE slug = 'london' FOR UPDATE")
+                if blocker.dialect.name == "postgresql"
+                else text("SELECT 1")
+            )
+            status, html = client.request(
+                "POST", "/events/new", {**form_data(), "csrf_token": token}
+            )
+            conn.rollback()
+    finally:
+        sqlite_begin_mode.reset(token_mode)
+        blocker.dispose()
+    assert status == 503
+    assert "Please try again" in html and "nothing was saved" in html
+    with impatient_server.app.app_context():
+        assert db.session.query(NetworkEvent).count() == 2
+        db.session.remove()
