@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+from typing import Any
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from portal.auth.models import Role
 from portal.auth.service import create_user, find_by_email
-from portal.extensions import db
+from portal.events.models import EventState, NetworkEvent
+from portal.events.service import NoEventsLeft, cancel_event, create_event, publish_event
+from portal.extensions import db, utcnow
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, seed_regions, trust_by_code
+from portal.web.dates import programme_year, today_in_london
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -86,7 +93,125 @@ def load_demo_data() -> list[tuple[str, str, str]]:
                 is_demo=True,
             )
         logins.append((user.email, user.role.label, user.scope_label))
+    db.session.commit()
+    load_demo_events()
     return logins
+
+
+def _demo_event_values(title: str, day: date, **extra: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "title": title,
+        "summary": "Teams from the region's trusts share what they changed to promote normal birth, and what happened.",
+        "description": (
+            "This is a **demo** event with invented details.\n\n"
+            "## Programme\n\n"
+            "- 9:30am: welcome and coffee\n"
+            "- 10am: two trusts present their first months with the Pathways to success toolkit\n"
+            "- 1pm: workshops on VBAC and first labours\n"
+            "- 3:30pm: next steps for the network"
+        ),
+        "event_date": day,
+        "start_time": time(9, 30),
+        "end_time": time(16, 0),
+        "venue_name": "Conference Centre (demo)",
+        "venue_address": "1 Example Street\nExampletown",
+        "venue_postcode": "LS1 4AP",
+        "online_url": "",
+        "capacity": 60,
+        "trust_cap": 6,
+        "registration_deadline": day - timedelta(days=7),
+        "open_to_all_regions": False,
+    }
+    values.update(extra)
+    return values
+
+
+def _next_tuesday(day: date) -> date:
+    """Network days fall mid-week, away from bank holidays at Christmas and New Year."""
+    day += timedelta(days=(1 - day.weekday()) % 7)
+    while (day.month, day.day) in {(12, 25), (12, 26), (1, 1)} or (day.month == 12 and day.day > 20):
+        day += timedelta(days=7)
+    return day
+
+
+def load_demo_events() -> None:
+    """Events in every state: a region at its limit, a past event, a cancelled one, a draft."""
+    admin = find_by_email("admin@example.org")
+    if admin is None:
+        return
+    today = today_in_london()
+    start = today + timedelta(days=14)
+    year_end = date(programme_year(start) + 1, 3, 31)
+    days = [
+        start,
+        min(start + timedelta(days=14), year_end),
+        min(start + timedelta(days=28), year_end),
+    ]
+
+    plans: list[tuple[str, str, date, str, dict[str, Any]]] = [
+        # North East: all three of this year's events planned (the region is at its limit).
+        ("north-east", "Normal birth: what the first year taught us", days[0], "published", {}),
+        (
+            "north-east",
+            "Vaginal birth after caesarean: supporting women's choices",
+            days[1],
+            "published",
+            {},
+        ),
+        (
+            "north-east",
+            "First pregnancies and labour: sharing practice",
+            days[2],
+            "published",
+            {"capacity": 45},
+        ),
+        # London: one published, one cancelled, one draft.
+        (
+            "london",
+            "London network day: leadership for normal birth",
+            days[1],
+            "published",
+            {"open_to_all_regions": True},
+        ),
+        ("london", "Organisational characteristics workshop", days[0], "cancelled", {}),
+        ("london", "Elective caesarean section: reviewing the decisions", days[2], "draft", {}),
+        # East Midlands: an online event.
+        (
+            "east-midlands",
+            "Online: measuring caesarean section rates with Robson groups",
+            days[0],
+            "published",
+            {
+                "venue_name": "",
+                "venue_address": "",
+                "venue_postcode": "",
+                "online_url": "https://meet.example.org/demo-east-midlands",
+            },
+        ),
+        # South West: a past event.
+        ("south-west", "South West launch event", today - timedelta(days=200), "past", {}),
+    ]
+    for slug, title, day, state, extra in plans:
+        region = region_by_slug(slug)
+        if region is None or db.session.scalar(
+            select(NetworkEvent).where(
+                NetworkEvent.region_id == region.id, NetworkEvent.title == title
+            )
+        ):
+            continue
+        try:
+            event = create_event(region, _demo_event_values(title, day, **extra), actor=admin)
+        except NoEventsLeft:
+            continue  # the region's real events already fill the year
+        event.is_demo = True
+        if state in ("published", "cancelled"):
+            publish_event(event, actor=admin)
+        if state == "cancelled":
+            cancel_event(event, "The venue is no longer available (demo).", actor=admin)
+        if state == "past":
+            event.state = EventState.PUBLISHED
+            event.published_at = utcnow()
+        db.session.commit()
 
 
 def print_logins(logins: list[tuple[str, str, str]]) -> None:
@@ -99,7 +224,7 @@ def print_logins(logins: list[tuple[str, str, str]]) -> None:
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Add demo data (trusts, contacts, people of every role) and print the demo log-ins.
+    """Add demo data (trusts, contacts, people of every role, events) and print the demo log-ins.
 
     Safe to run again: existing demo records are kept. Refused in production.
     """

@@ -40,6 +40,15 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
+# Apps that sign in many times (live servers) raise the limits rather than disable the limiter:
+# Flask-Limiter's one `limiter` is shared by every app in the process, and an app created with
+# RATELIMIT_ENABLED=False would switch it off for all of them.
+NO_SIGN_IN_LIMITS: dict[str, Any] = {
+    "SIGN_IN_LIMIT_PER_ADDRESS": "100000 per minute",
+    "SIGN_IN_LIMIT_PER_ACCOUNT": "100000 per minute",
+}
+
+
 def database_url_for_tests(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if url:
@@ -122,6 +131,7 @@ def _reset_rate_limits(app: Flask) -> None:
     from portal.extensions import limiter
 
     with app.app_context():
+        assert limiter.enabled, "an app switched the shared rate limiter off: use NO_SIGN_IN_LIMITS"
         limiter.reset()
 
 

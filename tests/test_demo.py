@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskCliRunner
@@ -7,8 +8,12 @@ from flask.testing import FlaskCliRunner
 from portal.auth.models import Role, User
 from portal.auth.service import authenticate
 from portal.demo import DEMO_PASSWORD
+from portal.events.models import EventState, NetworkEvent
+from portal.events.service import allowance
 from portal.extensions import db
 from portal.regions.models import Trust
+from portal.web.dates import programme_year, today_in_london
+from tests.conftest import region
 
 
 def test_demo_creates_flagged_data_for_every_role_and_prints_log_ins(
@@ -34,10 +39,31 @@ def test_demo_creates_flagged_data_for_every_role_and_prints_log_ins(
 
 def test_demo_is_idempotent(runner: FlaskCliRunner) -> None:
     runner.invoke(args=["demo"])
-    counts = (db.session.query(User).count(), db.session.query(Trust).count())
+
+    def counts() -> tuple[int, int, int]:
+        return (
+            db.session.query(User).count(),
+            db.session.query(Trust).count(),
+            db.session.query(NetworkEvent).count(),
+        )
+
+    before = counts()
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0
-    assert (db.session.query(User).count(), db.session.query(Trust).count()) == counts
+    assert counts() == before
+
+
+def test_demo_events_cover_every_state_and_a_full_region(runner: FlaskCliRunner) -> None:
+    runner.invoke(args=["demo"])
+    events = db.session.query(NetworkEvent).all()
+    assert all(e.is_demo for e in events)
+    assert {e.state for e in events} == set(EventState)
+    today = today_in_london()
+    assert any(e.event_date < today for e in events)
+    north_east = region("north-east")
+    year = programme_year(today + timedelta(days=14))
+    assert allowance(north_east, year).remaining == 0
+    assert len({e.region_id for e in events}) >= 4
 
 
 def test_demo_refuses_to_run_in_production(app_factory: Any) -> None:

@@ -127,6 +127,11 @@ class NetworkEvent(db.Model):
         """Booking closes at 23:59 Europe/London on the deadline day."""
         return datetime.combine(self.registration_deadline, time(23, 59), tzinfo=LONDON)
 
+    @property
+    def registration_is_open(self) -> bool:
+        """Published, not cancelled, and before 23:59 London time on the deadline day."""
+        return self.is_published and datetime.now(LONDON) < self.registration_closes_at
+
     def has_started(self, now: datetime) -> bool:
         return now >= self.starts_at
 

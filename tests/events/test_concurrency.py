@@ -24,7 +24,13 @@ from portal.auth.service import create_user
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, sqlite_begin_mode
 from portal.web.dates import programme_year
-from tests.conftest import PASSWORD, database_url_for_tests, make_app, reset_database
+from tests.conftest import (
+    NO_SIGN_IN_LIMITS,
+    PASSWORD,
+    database_url_for_tests,
+    make_app,
+    reset_database,
+)
 from tests.events.helpers import event_values, form_data, future
 
 PARALLEL_REQUESTS = 12
@@ -59,7 +65,7 @@ def live_database(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def serve(database_url: str, instance: Path, **overrides: object) -> Iterator[LiveServer]:
-    app = make_app(database_url, instance, RATELIMIT_ENABLED=False, **overrides)
+    app = make_app(database_url, instance, **NO_SIGN_IN_LIMITS, **overrides)
     reset_database(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -378,3 +378,11 @@ def test_event_page_lists_the_regions_other_events(client: FlaskClient) -> None:
 
 def test_unknown_event_is_404(client: FlaskClient) -> None:
     assert client.get("/events/999999").status_code == 404
+
+
+def test_an_event_past_its_deadline_says_registration_is_closed(client: FlaskClient) -> None:
+    event = make_event(make_user("coordinator"), publish=True, event_date=future(3))
+    event.registration_deadline = today_in_london() - timedelta(days=1)
+    db.session.commit()
+    assert "Registration closed on" in client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "40 places, registration closed" in client.get("/events").get_data(as_text=True)

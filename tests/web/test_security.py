@@ -94,7 +94,7 @@ def test_hsts_in_production(app_factory: Any, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SECRET_KEY", "z" * 40)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
-    app = app_factory(RATELIMIT_ENABLED=False, RATELIMIT_STORAGE_URI="memory://")
+    app = app_factory(RATELIMIT_STORAGE_URI="memory://")
     response = app.test_client().get("/cookies", base_url="https://portal.example.org")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
 
