@@ -90,14 +90,18 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.admin import bp as admin_bp
-    from portal.auth import bp as auth_bp
-    from portal.events import bp as events_bp
-    from portal.pages import bp as pages_bp
-    from portal.regions import bp as regions_bp
+    # Each feature's package holds its blueprint; importing its routes module attaches the views
+    # (done here rather than in the package, so that models can be imported on their own).
+    from portal import admin, auth, events, feeds, pages, regions
+    from portal.admin import routes as _admin_routes  # noqa: F401
+    from portal.auth import routes as _auth_routes  # noqa: F401
+    from portal.events import routes as _events_routes  # noqa: F401
+    from portal.feeds import routes as _feeds_routes  # noqa: F401
+    from portal.pages import routes as _pages_routes  # noqa: F401
+    from portal.regions import routes as _regions_routes  # noqa: F401
 
-    for blueprint in (pages_bp, regions_bp, events_bp, auth_bp, admin_bp):
-        app.register_blueprint(blueprint)
+    for feature in (pages, regions, events, feeds, auth, admin):
+        app.register_blueprint(feature.bp)
 
 
 def _register_commands(app: Flask) -> None:

@@ -129,7 +129,9 @@ def _demo_event_values(title: str, day: date, **extra: Any) -> dict[str, Any]:
 def _next_tuesday(day: date) -> date:
     """Network days fall mid-week, away from bank holidays at Christmas and New Year."""
     day += timedelta(days=(1 - day.weekday()) % 7)
-    while (day.month, day.day) in {(12, 25), (12, 26), (1, 1)} or (day.month == 12 and day.day > 20):
+    while (day.month, day.day) in {(12, 25), (12, 26), (1, 1)} or (
+        day.month == 12 and day.day > 20
+    ):
         day += timedelta(days=7)
     return day
 

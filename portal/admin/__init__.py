@@ -5,5 +5,3 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from portal.admin import routes  # noqa: E402,F401

@@ -5,5 +5,3 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
-
-from portal.auth import routes  # noqa: E402,F401

@@ -59,6 +59,8 @@ class User(db.Model):
     # Raised to end every session of this person (password change, reset, deactivation).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret in this person's private calendar feed URL; a reset replaces it.
+    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region | None] = relationship(lazy="joined")

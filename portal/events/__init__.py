@@ -5,5 +5,3 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("events", __name__)
-
-from portal.events import routes  # noqa: E402,F401

@@ -5,5 +5,3 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("regions", __name__)
-
-from portal.regions import routes  # noqa: E402,F401

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.web.dates import long_date, short_time
 from portal.web.markdown import render_markdown
+from portal.web.urls import absolute_url, webcal_url
 
 SERVICE_NAME = "Caesarean section network"
 
@@ -123,7 +124,11 @@ def london_datetime(instant: datetime) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from portal.feeds import links as calendar_links
+
     app.jinja_env.globals.update(
+        calendar_links=calendar_links,
+        absolute_url=absolute_url,
         service_name=SERVICE_NAME,
         navigation_items=navigation_items,
         htmx_config=htmx_config,
@@ -133,3 +138,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_time"] = short_time
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["webcal"] = webcal_url

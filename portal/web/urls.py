@@ -10,3 +10,11 @@ from flask import current_app, url_for
 def absolute_url(endpoint: str, **values: Any) -> str:
     path = url_for(endpoint, _external=False, **values)
     return current_app.config["PORTAL_BASE_URL"] + path
+
+
+def webcal_url(https_url: str) -> str:
+    """The same address with the webcal:// scheme, which makes calendar apps offer to subscribe."""
+    for scheme in ("https://", "http://"):
+        if https_url.startswith(scheme):
+            return "webcal://" + https_url[len(scheme) :]
+    return https_url

@@ -1,0 +1,121 @@
+"""iCalendar (RFC 5545, RFC 7986) output for network events: deterministic bytes for the same data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vDuration,
+    vRecur,
+)
+
+from portal.events.models import NetworkEvent
+from portal.web.dates import LONDON
+from portal.web.markdown import markdown_to_text
+
+PRODID = "-//NHS Institute for Innovation and Improvement//Caesarean section network portal//EN"
+#: How often calendar apps should poll a feed (RFC 7986 REFRESH-INTERVAL, and Outlook's X-PUBLISHED-TTL).
+REFRESH_INTERVAL = timedelta(hours=6)
+TZID = "Europe/London"
+
+
+def london_timezone() -> Timezone:
+    """Europe/London as a VTIMEZONE with yearly rules (Outlook mishandles long RDATE lists).
+
+    UK clocks change at 01:00 UTC on the last Sunday of March (to BST, UTC+1) and of October
+    (back to GMT): the EU rule the UK has followed since 1996.
+    """
+    zone = Timezone()
+    zone.add("tzid", TZID)
+    zone.add("x-lic-location", TZID)
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "BST")
+    daylight.add("tzoffsetfrom", timedelta(hours=0))
+    daylight.add("tzoffsetto", timedelta(hours=1))
+    daylight.add("dtstart", datetime(1981, 3, 29, 1, 0, 0))
+    daylight.add("rrule", vRecur(freq="YEARLY", bymonth=3, byday="-1SU"))
+    standard = TimezoneStandard()
+    standard.add("tzname", "GMT")
+    standard.add("tzoffsetfrom", timedelta(hours=1))
+    standard.add("tzoffsetto", timedelta(hours=0))
+    standard.add("dtstart", datetime(1996, 10, 27, 2, 0, 0))
+    standard.add("rrule", vRecur(freq="YEARLY", bymonth=10, byday="-1SU"))
+    zone.add_component(daylight)
+    zone.add_component(standard)
+    return zone
+
+
+def event_location(event: NetworkEvent) -> str:
+    """The venue on one line, or 'Online'. Never the joining link."""
+    parts = [event.venue_name, *event.venue_address.splitlines(), event.venue_postcode]
+    venue = ", ".join(p.strip() for p in parts if p and p.strip())
+    if venue and event.is_online:
+        return f"{venue} (or online)"
+    return venue or "Online"
+
+
+def event_description(event: NetworkEvent, url: str) -> str:
+    lines = []
+    if event.is_cancelled:
+        lines += [f"Cancelled: {event.cancelled_reason}", ""]
+    lines.append(event.summary)
+    details = markdown_to_text(event.description)
+    if details:
+        lines += ["", details]
+    lines += ["", f"Region: {event.region.name}", f"Details and booking: {url}"]
+    return "\n".join(lines)
+
+
+def _instant(value: datetime) -> datetime:
+    """UTC to the second: calendars need no more, and the output stays stable."""
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def vevent(event: NetworkEvent, url: str) -> Event:
+    component = Event()
+    component.add("uid", event.uid)
+    component.add("dtstamp", _instant(event.updated_at))
+    component.add("created", _instant(event.created_at))
+    component.add("last-modified", _instant(event.updated_at))
+    component.add("sequence", event.sequence)
+    title = f"Cancelled: {event.title}" if event.is_cancelled else event.title
+    component.add("summary", title)
+    component.add("dtstart", event.starts_at.replace(tzinfo=LONDON))
+    component.add("dtend", event.ends_at.replace(tzinfo=LONDON))
+    component.add("description", event_description(event, url))
+    component.add("location", event_location(event))
+    component.add("url", url)
+    component.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    component.add("transp", "OPAQUE")
+    component.add("categories", ["Network event", event.region.short_name])
+    return component
+
+
+def build_calendar(
+    name: str,
+    description: str,
+    events: Iterable[NetworkEvent],
+    url_for_event: Callable[[NetworkEvent], str],
+) -> bytes:
+    """A whole calendar: always a VTIMEZONE (so even an empty feed has a component), no METHOD."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("description", description)
+    calendar.add("x-wr-caldesc", description)
+    calendar.add("x-wr-timezone", TZID)
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
+    calendar.add_component(london_timezone())
+    for event in events:
+        calendar.add_component(vevent(event, url_for_event(event)))
+    return calendar.to_ical()

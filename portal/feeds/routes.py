@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import re
+
+from flask import Response, abort, flash, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from werkzeug.http import is_resource_modified
+
+from portal.events.models import NetworkEvent
+from portal.extensions import csrf, db
+from portal.feeds import bp
+from portal.feeds.calendar import REFRESH_INTERVAL, build_calendar
+from portal.feeds.service import (
+    FeedSpec,
+    all_events_feed,
+    event_feed,
+    feed_events,
+    freshness,
+    private_feed,
+    region_feed,
+    reset_feed_token,
+    user_for_feed_token,
+)
+from portal.regions.service import region_by_slug
+from portal.web.htmx import redirect_after_post
+from portal.web.urls import absolute_url
+
+PUBLIC_MAX_AGE = int(REFRESH_INTERVAL.total_seconds() // 6)  # an hour: proxies may share it
+
+
+def _event_url(event: NetworkEvent) -> str:
+    return absolute_url("events.event", event_id=event.id)
+
+
+def calendar_response(
+    spec: FeedSpec, *, private: bool = False, filename: str | None = None
+) -> Response:
+    """The feed, or 304 when the client's copy is current (decided before building anything).
+
+    Calendar apps send all sorts of Accept headers; the answer is text/calendar whatever they say.
+    """
+    fresh = freshness(spec)
+    response = Response(status=200)
+    response.content_type = "text/calendar; charset=utf-8"
+    response.set_etag(fresh.etag)
+    response.last_modified = fresh.last_modified
+    if private:
+        response.cache_control.private = True
+        response.cache_control.max_age = 0
+        response.cache_control.must_revalidate = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = PUBLIC_MAX_AGE
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if not is_resource_modified(
+        request.environ, etag=fresh.etag, last_modified=fresh.last_modified
+    ):
+        response.status_code = 304
+        return response
+    response.set_data(build_calendar(spec.name, spec.description, feed_events(spec), _event_url))
+    return response
+
+
+@bp.get("/feeds/events.ics")
+def all_events() -> ResponseReturnValue:
+    return calendar_response(all_events_feed())
+
+
+@bp.get("/feeds/regions/<slug>.ics")
+def region(slug: str) -> ResponseReturnValue:
+    found = region_by_slug(slug)
+    if found is None:
+        abort(404)
+    return calendar_response(region_feed(found))
+
+
+@bp.get("/events/<int:event_id>/calendar.ics")
+def event(event_id: int) -> ResponseReturnValue:
+    found = db.session.get(NetworkEvent, event_id)
+    if found is None or found.is_draft:
+        abort(404)
+    slug = re.sub(r"[^a-z0-9]+", "-", found.title.lower()).strip("-")[:60] or "event"
+    return calendar_response(event_feed(found), filename=f"{slug}.ics")
+
+
+@bp.get("/feeds/private/<token>.ics")
+@csrf.exempt
+def private(token: str) -> ResponseReturnValue:
+    user = user_for_feed_token(token)
+    if user is None:
+        abort(404)
+    return calendar_response(private_feed(user), private=True)
+
+
+@bp.post("/account/calendar-feed")
+@login_required
+def reset() -> ResponseReturnValue:
+    had_one = current_user.feed_token is not None
+    reset_feed_token(current_user)
+    db.session.commit()
+    if had_one:
+        flash(
+            "Your private calendar address has changed. The old address no longer works.", "success"
+        )
+    else:
+        flash("Your private calendar address is ready.", "success")
+    return redirect_after_post(url_for("auth.account") + "#calendar-feed")

@@ -1,0 +1,133 @@
+"""Which events each feed holds, and a cheap validator (ETag) computed without building the feed."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import Select, select
+
+from portal.audit.service import record
+from portal.events.models import EventState, NetworkEvent
+from portal.extensions import db
+from portal.regions.models import Region
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+
+#: Bump when the feed's format changes, so that every ETag changes with it.
+FEED_FORMAT = "1"
+#: Last-Modified of a feed with no events: the programme's start.
+PROGRAMME_START = datetime(2008, 4, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """A feed: its name, description and the query of its events."""
+
+    key: str
+    name: str
+    description: str
+    query: Select[tuple[NetworkEvent]]
+
+
+def _in_feeds() -> Select[tuple[NetworkEvent]]:
+    """Published and cancelled events (never drafts), in date order."""
+    return (
+        select(NetworkEvent)
+        .where(NetworkEvent.state != EventState.DRAFT)
+        .order_by(NetworkEvent.event_date, NetworkEvent.start_time, NetworkEvent.id)
+    )
+
+
+def all_events_feed() -> FeedSpec:
+    return FeedSpec(
+        "all",
+        "Caesarean section network events",
+        "Network events of the caesarean section Rapid Improvement Programme, in every SHA region.",
+        _in_feeds(),
+    )
+
+
+def region_feed(region: Region) -> FeedSpec:
+    return FeedSpec(
+        f"region:{region.slug}:{region.name}",
+        f"{region.name} network events",
+        f"Caesarean section network events in {region.name}.",
+        _in_feeds().where(NetworkEvent.region_id == region.id),
+    )
+
+
+def event_feed(event: NetworkEvent) -> FeedSpec:
+    return FeedSpec(
+        f"event:{event.id}",
+        event.title,
+        f"A {event.region.name} caesarean section network event.",
+        _in_feeds().where(NetworkEvent.id == event.id),
+    )
+
+
+def private_feed(user: User) -> FeedSpec:
+    """Coordinators: their region's events; the programme team: all events; trust staff: the
+    events their trust has booked places at (none until bookings exist)."""
+    query = _in_feeds()
+    if user.is_coordinator:
+        query = query.where(NetworkEvent.region_id == user.region_id)
+    elif not user.is_admin:
+        query = query.where(NetworkEvent.id.is_(None))
+    return FeedSpec(
+        f"private:{user.id}:{user.role.value}:{user.region_id}:{user.trust_id}",
+        "My caesarean section network events",
+        "Your network events, from the caesarean section network portal. This address is private.",
+        query,
+    )
+
+
+@dataclass(frozen=True)
+class Freshness:
+    etag: str
+    last_modified: datetime
+
+
+def freshness(spec: FeedSpec) -> Freshness:
+    """Identify the feed's content from a light query (ids, sequences, change times) only."""
+    subquery = spec.query.subquery()
+    rows = db.session.execute(
+        select(subquery.c.id, subquery.c.sequence, subquery.c.updated_at, subquery.c.region_id)
+    ).all()
+    digest = hashlib.sha256()
+    for part in (FEED_FORMAT, current_app.config["PORTAL_BASE_URL"], spec.key, spec.name):
+        digest.update(part.encode() + b"\x00")
+    latest = PROGRAMME_START
+    for event_id, sequence, updated_at, region_id in rows:
+        changed = updated_at.astimezone(UTC)
+        digest.update(f"{event_id}:{sequence}:{changed.isoformat()}:{region_id}\n".encode())
+        latest = max(latest, changed)
+    return Freshness(f"feed-{digest.hexdigest()[:32]}", latest.replace(microsecond=0))
+
+
+def feed_events(spec: FeedSpec) -> list[NetworkEvent]:
+    return list(db.session.scalars(spec.query))
+
+
+def user_for_feed_token(token: str) -> User | None:
+    from portal.auth.models import User
+
+    if not token or len(token) > 64:
+        return None
+    user = db.session.scalar(select(User).where(User.feed_token == token))
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def reset_feed_token(user: User) -> str:
+    """Give the person a new private feed address; the old one stops working at once."""
+    had_one = user.feed_token is not None
+    user.feed_token = secrets.token_urlsafe(32)
+    record("user.feed_reset" if had_one else "user.feed_created", "user", user.id, actor=user)
+    return user.feed_token
