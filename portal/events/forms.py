@@ -127,7 +127,7 @@ class EventForm(FlaskForm):
     )
     registration_deadline = DateInputField(
         "Registration closes (optional)",
-        description="Booking closes at 23:59 on this day. Leave empty for the day before the event.",
+        description="Booking closes at 11:59pm on this day. Leave empty for the day before the event.",
     )
     open_to_all_regions = BooleanField("Open to trusts from other regions")
 

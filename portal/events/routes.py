@@ -125,7 +125,9 @@ def new() -> ResponseReturnValue:
     status = 200
     if request.method == "POST":
         region = _region_for_new_event(regions, form)
-        if form.validate() and not _add_rule_errors(form):
+        # Field checks and the event rules together, so every problem is shown in one round.
+        fields_valid = form.validate()
+        if not _add_rule_errors(form) and fields_valid:
             try:
                 created = create_event(region, form.values(), actor=current_user)
             except NoEventsLeft as exc:
@@ -176,7 +178,9 @@ def edit(event_id: int) -> ResponseReturnValue:
     form = EventForm(obj=found if request.method == "GET" else None)
     status = 200
     if request.method == "POST":
-        if form.validate() and not _add_rule_errors(form):
+        # Field checks and the event rules together, so every problem is shown in one round.
+        fields_valid = form.validate()
+        if not _add_rule_errors(form) and fields_valid:
             try:
                 update_event(found, form.values(), actor=current_user)
             except EventError as exc:

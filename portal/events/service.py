@@ -358,6 +358,7 @@ class EventPage:
     page: int
     pages: int
     total: int
+    cancelled: int
 
 
 def public_events(
@@ -376,11 +377,14 @@ def public_events(
         query = query.where(NetworkEvent.event_date >= today).order_by(
             NetworkEvent.event_date, NetworkEvent.start_time, NetworkEvent.id
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    listed = query.subquery()
+    total, cancelled = db.session.execute(
+        select(func.count(), func.count().filter(listed.c.state == EventState.CANCELLED.value))
+    ).one()
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(page, 1), pages)
     events = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    return EventPage(events, page, pages, total)
+    return EventPage(events, page, pages, total, cancelled)
 
 
 def upcoming_events(

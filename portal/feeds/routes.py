@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from threading import Lock
 
 from flask import Response, abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,6 +29,37 @@ from portal.web.htmx import redirect_after_post
 from portal.web.urls import absolute_url
 
 PUBLIC_MAX_AGE = int(REFRESH_INTERVAL.total_seconds() // 6)  # an hour: proxies may share it
+
+
+class BuiltFeeds:
+    """The last few feeds built by this worker, by ETag.
+
+    The ETag identifies the content exactly (see `freshness`), so a stored body is never stale;
+    calendar apps that poll without a conditional header get it without a rebuild. Nothing here
+    needs sharing between workers: each keeps its own few.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.bodies: OrderedDict[str, bytes] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, etag: str) -> bytes | None:
+        with self.lock:
+            body = self.bodies.get(etag)
+            if body is not None:
+                self.bodies.move_to_end(etag)
+            return body
+
+    def put(self, etag: str, body: bytes) -> None:
+        with self.lock:
+            self.bodies[etag] = body
+            self.bodies.move_to_end(etag)
+            while len(self.bodies) > self.size:
+                self.bodies.popitem(last=False)
+
+
+built_feeds = BuiltFeeds()
 
 
 def _event_url(event: NetworkEvent) -> str:
@@ -59,7 +92,11 @@ def calendar_response(
     ):
         response.status_code = 304
         return response
-    response.set_data(build_calendar(spec.name, spec.description, feed_events(spec), _event_url))
+    body = built_feeds.get(fresh.etag)
+    if body is None:
+        body = build_calendar(spec.name, spec.description, feed_events(spec), _event_url)
+        built_feeds.put(fresh.etag, body)
+    response.set_data(body)
     return response
 
 

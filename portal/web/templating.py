@@ -10,6 +10,7 @@ from flask import Flask, request, url_for
 from flask_login import current_user
 
 from portal.web.dates import long_date, short_time
+from portal.web.htmx import wants_fragment
 from portal.web.markdown import render_markdown
 from portal.web.urls import absolute_url, webcal_url
 
@@ -129,6 +130,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         calendar_links=calendar_links,
         absolute_url=absolute_url,
+        wants_fragment=wants_fragment,
         service_name=SERVICE_NAME,
         navigation_items=navigation_items,
         htmx_config=htmx_config,

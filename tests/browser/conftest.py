@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +25,7 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.regions.service import trust_by_code
 from tests.browser.helpers import DESKTOP, HTMX_FILE, watch
-from tests.conftest import make_app, make_user, reset_database
+from tests.conftest import NO_SIGN_IN_LIMITS, make_app, make_user, reset_database
 
 CHROMIUM_MISSING = "Chromium not found: install Debian's chromium to run browser tests"
 CHROMIUM_ARGS = [
@@ -67,7 +67,7 @@ def browser_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Pat
     folder = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{folder / 'browser.sqlite3'}"
     instance = folder / "instance"
-    app = make_app(url, instance, RATELIMIT_ENABLED=False)
+    app = make_app(url, instance, **NO_SIGN_IN_LIMITS)
     reset_database(app)
     with app.app_context():
         from portal.demo import load_demo_data
@@ -85,10 +85,31 @@ def browser_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Pat
     return url, instance
 
 
+def whole_answers(app: Flask) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    """`app` answering with its whole body at once, its iterator (and any open file) closed.
+
+    When the browser drops a connection mid-answer (a tab closed at the end of a test),
+    Werkzeug's development server can skip closing the answer's iterator; the garbage collector
+    then closes the static file with a ResourceWarning, which `filterwarnings = error` turns into
+    a failure of whichever test happens to be running.
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+
+    return wsgi
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve `app` on a free port in a daemon thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, whole_answers(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -103,7 +124,7 @@ def serve(app: Flask) -> Iterator[str]:
 
 def live_app(database: tuple[str, Path], **overrides: Any) -> Flask:
     url, instance = database
-    return make_app(url, instance, RATELIMIT_ENABLED=False, **overrides)
+    return make_app(url, instance, **NO_SIGN_IN_LIMITS, **overrides)
 
 
 @pytest.fixture(scope="session")

@@ -145,7 +145,26 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
 
 
 def assert_accessible(page: Page) -> None:
+    # Judge the page as people see it: after its scripts have run. On a phone, the NHS header
+    # moves the links that do not fit into a "More" menu; before that, they overflow onto the page.
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
     assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n" + (
         describe_violations(violations)
     )
+
+
+def check_and_save(page: Page, name: str) -> None:
+    """Check the page has the NHS styles and no sideways scrolling; save a full-page screenshot."""
+    # The NHS stylesheet applied: the header has its blue background.
+    header_colour = page.locator("header.nhsuk-header").evaluate(
+        "(header) => getComputedStyle(header).backgroundColor"
+    )
+    assert header_colour == "rgb(0, 94, 184)"
+    # Nothing pushes the page wider than the screen.
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0, f"{name} scrolls sideways by {overflow}px"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True, animations="disabled")

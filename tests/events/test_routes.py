@@ -385,4 +385,12 @@ def test_an_event_past_its_deadline_says_registration_is_closed(client: FlaskCli
     event.registration_deadline = today_in_london() - timedelta(days=1)
     db.session.commit()
     assert "Registration closed on" in client.get(f"/events/{event.id}").get_data(as_text=True)
-    assert "40 places, registration closed" in client.get("/events").get_data(as_text=True)
+    assert "<dd>40, registration closed</dd>" in client.get("/events").get_data(as_text=True)
+
+
+def test_field_errors_and_rule_errors_come_in_one_round(client: FlaskClient) -> None:
+    sign_in(client, make_user("coordinator"))
+    html = post_form(client, "/events/new", form_data(title="", end_time="08:00")).get_data(
+        as_text=True
+    )
+    assert "Enter a title" in html and "End time must be after the start time" in html
