@@ -11,12 +11,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
@@ -84,6 +85,28 @@ def reset_database(app: Flask) -> None:
         seed_regions()
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def scratch_database(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database of the test's own, for tests that commit for real: a fresh SQLite file,
+    or a fresh PostgreSQL database beside TEST_DATABASE_URL's (dropped afterwards)."""
+    base = database_url_for_tests(tmp_path_factory)
+    if base.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    parts = urlsplit(base)
+    name = parts.path.lstrip("/") + "_scratch"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield parts._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

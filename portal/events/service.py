@@ -266,11 +266,16 @@ def update_event(event: NetworkEvent, values: dict[str, Any], *, actor: User) ->
             return event
         if any(name in new for name in CALENDAR_FIELDS):
             event.sequence += 1
-        event.updated_by_id = actor.id
-        event.updated_at = utcnow()
+        _mark_changed(event, actor)
         record("event.edited", "event", event.id, actor=actor, before=old, after=new)
         _commit_with_slot()
     return event
+
+
+def _mark_changed(event: NetworkEvent, actor: User) -> None:
+    """Who changed the event and when: the feeds' DTSTAMP and LAST-MODIFIED come from this."""
+    event.updated_by_id = actor.id
+    event.updated_at = utcnow()
 
 
 def publish_event(event: NetworkEvent, *, actor: User) -> NetworkEvent:
@@ -287,8 +292,7 @@ def publish_event(event: NetworkEvent, *, actor: User) -> NetworkEvent:
             raise EventError("This event's date has passed: change the date before publishing")
         event.state = EventState.PUBLISHED
         event.published_at = utcnow()
-        event.updated_by_id = actor.id
-        event.updated_at = utcnow()
+        _mark_changed(event, actor)
         record(
             "event.published",
             "event",
@@ -321,8 +325,7 @@ def cancel_event(event: NetworkEvent, reason: str, *, actor: User) -> NetworkEve
         event.cancelled_reason = reason
         event.cancelled_at = utcnow()
         event.sequence += 1
-        event.updated_by_id = actor.id
-        event.updated_at = utcnow()
+        _mark_changed(event, actor)
         record(
             "event.cancelled",
             "event",

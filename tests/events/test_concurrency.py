@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -27,7 +27,6 @@ from portal.web.dates import programme_year
 from tests.conftest import (
     NO_SIGN_IN_LIMITS,
     PASSWORD,
-    database_url_for_tests,
     make_app,
     reset_database,
 )
@@ -42,26 +41,6 @@ class LiveServer:
     host: str
     port: int
     database_url: str
-
-
-@pytest.fixture
-def live_database(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = database_url_for_tests(tmp_path_factory)
-    if base.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'live.sqlite3'}"
-        return
-    parts = urlsplit(base)
-    name = parts.path.lstrip("/") + "_live"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield parts._replace(path=f"/{name}").geturl()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def serve(database_url: str, instance: Path, **overrides: object) -> Iterator[LiveServer]:
@@ -81,8 +60,8 @@ def serve(database_url: str, instance: Path, **overrides: object) -> Iterator[Li
 
 
 @pytest.fixture
-def live_server(live_database: str, tmp_path: Path) -> Iterator[LiveServer]:
-    yield from serve(live_database, tmp_path)
+def live_server(scratch_database: str, tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(scratch_database, tmp_path)
 
 
 class Browserless:
@@ -185,8 +164,8 @@ def test_parallel_creates_for_the_last_slot_let_exactly_one_through(
 
 
 @pytest.fixture
-def impatient_server(live_database: str, tmp_path: Path) -> Iterator[LiveServer]:
-    yield from serve(live_database, tmp_path, DB_LOCK_TIMEOUT_MS=200)
+def impatient_server(scratch_database: str, tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(scratch_database, tmp_path, DB_LOCK_TIMEOUT_MS=200)
 
 
 def test_a_lock_held_too_long_answers_please_try_again(impatient_server: LiveServer) -> None:
