@@ -314,3 +314,46 @@ def test_deactivating_a_person_ends_their_live_session(client: FlaskClient) -> N
     user.active = False
     db.session.commit()
     assert client.get("/account").status_code == 302
+
+
+# Pages anyone may open without signing in; every other page must send a visitor to sign in.
+PUBLIC_GET_PAGES = {
+    "/",
+    "/about",
+    "/accessibility",
+    "/contact",
+    "/cookies",
+    "/events",
+    "/feeds/events.ics",
+    "/healthz",
+    "/medical-advice",
+    "/privacy",
+    "/regions",
+    "/sign-in",
+    "/trusts",
+}
+
+
+def test_every_page_without_parameters_is_public_or_asks_for_sign_in(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Walks the URL map, so a page added later cannot forget its sign-in check."""
+    checked = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or rule.arguments or rule.endpoint == "static":
+            continue
+        path = rule.rule
+        checked.add(path)
+        response = client.get(path)
+        if path in PUBLIC_GET_PAGES:
+            assert response.status_code == 200, path
+        else:
+            assert response.status_code == 302, path
+            assert response.headers["Location"].startswith("/sign-in?next="), path
+    assert checked >= PUBLIC_GET_PAGES
+    assert {
+        "/account",
+        "/admin/people",
+        "/manage/events",
+        "/events/new",
+    } <= checked - PUBLIC_GET_PAGES
