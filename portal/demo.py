@@ -142,12 +142,12 @@ def load_demo_events() -> None:
     if admin is None:
         return
     today = today_in_london()
-    start = today + timedelta(days=14)
+    start = _next_tuesday(today + timedelta(days=14))
     year_end = date(programme_year(start) + 1, 3, 31)
     days = [
         start,
-        min(start + timedelta(days=14), year_end),
-        min(start + timedelta(days=28), year_end),
+        min(_next_tuesday(start + timedelta(days=21)), year_end),
+        min(_next_tuesday(start + timedelta(days=42)), year_end),
     ]
 
     plans: list[tuple[str, str, date, str, dict[str, Any]]] = [

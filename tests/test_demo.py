@@ -71,3 +71,12 @@ def test_demo_refuses_to_run_in_production(app_factory: Any) -> None:
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 1
     assert "never loaded in production" in result.output
+
+
+def test_demo_events_fall_on_weekdays_away_from_christmas(runner: FlaskCliRunner) -> None:
+    runner.invoke(args=["demo"])
+    for event in db.session.query(NetworkEvent).filter(
+        NetworkEvent.event_date >= today_in_london()
+    ):
+        assert event.event_date.weekday() < 5, event.event_date
+        assert (event.event_date.month, event.event_date.day) not in {(12, 25), (12, 26), (1, 1)}
