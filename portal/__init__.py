@@ -86,30 +86,35 @@ def _init_extensions(app: Flask) -> None:
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.events import models as _events  # noqa: F401
+    from portal.mail import models as _mail  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
+    from portal.registrations import models as _registrations  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     # Each feature's package holds its blueprint; importing its routes module attaches the views
     # (done here rather than in the package, so that models can be imported on their own).
-    from portal import admin, auth, events, feeds, pages, regions
+    from portal import admin, auth, events, feeds, pages, regions, registrations
     from portal.admin import routes as _admin_routes  # noqa: F401
     from portal.auth import routes as _auth_routes  # noqa: F401
     from portal.events import routes as _events_routes  # noqa: F401
     from portal.feeds import routes as _feeds_routes  # noqa: F401
     from portal.pages import routes as _pages_routes  # noqa: F401
     from portal.regions import routes as _regions_routes  # noqa: F401
+    from portal.registrations import routes as _registrations_routes  # noqa: F401
 
-    for feature in (pages, regions, events, feeds, auth, admin):
+    for feature in (pages, regions, events, feeds, registrations, auth, admin):
         app.register_blueprint(feature.bp)
 
 
 def _register_commands(app: Flask) -> None:
     from portal.auth.cli import users_cli
     from portal.demo import demo_command
+    from portal.mail.cli import mail_cli
     from portal.regions.cli import seed_command, trusts_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(trusts_cli)
+    app.cli.add_command(mail_cli)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,53 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _mailbox(env: dict[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if "@" not in parseaddr(value)[1]:
+        raise ConfigError(f"{name} must be an e-mail address, like 'Name <name@example.org>'")
+    return value
+
+
+def _mail_settings(env: dict[str, str], production: bool, contact: str) -> dict[str, Any]:
+    """Where e-mail goes: SMTP, or .eml files in MAIL_FOLDER (see portal.mail.transports)."""
+    smtp_host = env.get("SMTP_HOST", "").strip()
+    mail_folder = env.get("MAIL_FOLDER", "").strip()
+    if production and not smtp_host and not mail_folder:
+        raise ConfigError(
+            "SMTP_HOST must name the mail server in production (or MAIL_FOLDER a folder to write "
+            "messages into instead): with neither, the portal's e-mail would go nowhere"
+        )
+    smtp_ssl = _bool(env.get("SMTP_SSL"))
+    smtp_starttls = _bool(env.get("SMTP_STARTTLS"))
+    if smtp_ssl and smtp_starttls:
+        raise ConfigError(
+            "Set SMTP_SSL (TLS from the first byte, usually port 465) or SMTP_STARTTLS (a plain "
+            "connection upgraded to TLS, usually port 587 or 25), not both"
+        )
+    username = env.get("SMTP_USERNAME", "").strip()
+    password = env.get("SMTP_PASSWORD", "")
+    if bool(username) != bool(password):
+        raise ConfigError("SMTP_USERNAME and SMTP_PASSWORD go together: set both or neither")
+    settings: dict[str, Any] = {
+        "MAIL_FROM": _mailbox(env, "MAIL_FROM", "Caesarean section network <noreply@example.org>"),
+        "MAIL_ORGANIZER": _mailbox(env, "MAIL_ORGANIZER", contact),
+        "MAIL_FOLDER": mail_folder,
+        "MAIL_MAX_ATTEMPTS": _int(env, "MAIL_MAX_ATTEMPTS", 8),
+        "MAIL_RETRY_BASE_SECONDS": _int(env, "MAIL_RETRY_BASE_SECONDS", 60),
+        "SMTP_HOST": smtp_host,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 465 if smtp_ssl else 25),
+        "SMTP_USERNAME": username,
+        "SMTP_PASSWORD": password,
+        "SMTP_STARTTLS": smtp_starttls,
+        "SMTP_SSL": smtp_ssl,
+        "SMTP_TIMEOUT_SECONDS": _int(env, "SMTP_TIMEOUT_SECONDS", 30),
+    }
+    for name in ("MAIL_MAX_ATTEMPTS", "MAIL_RETRY_BASE_SECONDS", "SMTP_TIMEOUT_SECONDS"):
+        if settings[name] < 1:
+            raise ConfigError(f"{name} must be at least 1")
+    return settings
 
 
 def database_url(env: dict[str, str], instance_path: str) -> str:
@@ -84,16 +132,18 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     if not base_url:
         base_url = "http://127.0.0.1:5000"
 
+    contact = env.get("PROGRAMME_CONTACT_EMAIL", "cs-programme@example.org").strip()
+    mail = _mail_settings(env, production, contact)
+
     return {
         "PORTAL_ENV": portal_env,
         "PRODUCTION": production,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
         "PORTAL_BASE_URL": base_url,
-        "PROGRAMME_CONTACT_EMAIL": env.get(
-            "PROGRAMME_CONTACT_EMAIL", "cs-programme@example.org"
-        ).strip(),
+        "PROGRAMME_CONTACT_EMAIL": contact,
         "EVENTS_PER_REGION": _int(env, "EVENTS_PER_REGION", 3),
+        "SELF_SERVICE_LINK_DAYS": _int(env, "SELF_SERVICE_LINK_DAYS", 400),
         "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
         "HTMX_LOCAL_ONLY": _bool(env.get("HTMX_LOCAL_ONLY")),
         "HTMX_CDN_URL": env.get("HTMX_CDN_URL", "").strip()
@@ -116,4 +166,5 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "DB_LOCK_TIMEOUT_MS": _int(env, "DB_LOCK_TIMEOUT_MS", 5000),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        **mail,
     }

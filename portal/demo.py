@@ -15,8 +15,11 @@ from portal.auth.service import create_user, find_by_email
 from portal.events.models import EventState, NetworkEvent
 from portal.events.service import NoEventsLeft, cancel_event, create_event, publish_event
 from portal.extensions import db, utcnow
+from portal.mail.service import send_pending
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, seed_regions, trust_by_code
+from portal.registrations.models import JobRole, Registration, RegistrationState
+from portal.registrations.service import Attendee, book_places, remove, withdraw
 from portal.web.dates import programme_year, today_in_london
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -95,6 +98,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
         logins.append((user.email, user.role.label, user.scope_label))
     db.session.commit()
     load_demo_events()
+    load_demo_registrations()
     return logins
 
 
@@ -152,7 +156,13 @@ def load_demo_events() -> None:
 
     plans: list[tuple[str, str, date, str, dict[str, Any]]] = [
         # North East: all three of this year's events planned (the region is at its limit).
-        ("north-east", "Normal birth: what the first year taught us", days[0], "published", {}),
+        (
+            "north-east",
+            "Normal birth: what the first year taught us",
+            days[0],
+            "published",
+            {"capacity": 6, "trust_cap": 4},
+        ),
         (
             "north-east",
             "Vaginal birth after caesarean: supporting women's choices",
@@ -237,3 +247,70 @@ def demo_command() -> None:
     logins = load_demo_data()
     db.session.commit()
     print_logins(logins)
+
+
+DEMO_ATTENDEES = (
+    (
+        "Aisha Khan (demo)",
+        "aisha.khan@example.org",
+        JobRole.MIDWIFE,
+        "Step-free access, please",
+        "",
+    ),
+    ("Ben Carter (demo)", "ben.carter@example.org", JobRole.OBSTETRICIAN, "", "Vegetarian"),
+    ("Chloe Evans (demo)", "chloe.evans@example.org", JobRole.CONSULTANT_MIDWIFE, "", ""),
+    ("Dan Hughes (demo)", "dan.hughes@example.org", JobRole.HEAD_OF_MIDWIFERY, "", ""),
+    ("Ella Price (demo)", "ella.price@example.org", JobRole.SERVICE_MANAGER, "", "No nuts"),
+    ("Femi Adeyemi (demo)", "femi.adeyemi@example.org", JobRole.MIDWIFE, "", ""),
+    ("Grace Lloyd (demo)", "grace.lloyd@example.org", JobRole.SERVICE_USER_REPRESENTATIVE, "", ""),
+    ("Harry Moss (demo)", "harry.moss@example.org", JobRole.OBSTETRICIAN, "", ""),
+    ("Isla Grant (demo)", "isla.grant@example.org", JobRole.MIDWIFE, "", ""),
+)
+
+
+def load_demo_registrations() -> None:
+    """A full event with a waiting list and bookings in every state; a past event with people
+    checked in; the e-mails they caused, delivered as .eml files in development."""
+    event = db.session.scalar(
+        select(NetworkEvent).where(
+            NetworkEvent.title == "Normal birth: what the first year taught us"
+        )
+    )
+    staff = find_by_email("staff.northgate@example.org")
+    coordinator = find_by_email("coordinator.north-east@example.org")
+    if event is None or staff is None or coordinator is None or not event.is_published:
+        return
+    if db.session.scalar(select(Registration.id).where(Registration.event_id == event.id).limit(1)):
+        return  # already there
+    people = [
+        Attendee(name=name, email=email, job_role=role, access_needs=access, dietary_needs=diet)
+        for name, email, role, access, diet in DEMO_ATTENDEES
+    ]
+    outcomes = book_places(event, people[:8], actor=staff)
+    registrations = [o.registration for o in outcomes if o.registration is not None]
+    withdraw(registrations[1], by="attendee")  # frees a place: the first on the list is promoted
+    remove(registrations[2], actor=coordinator)
+
+    past = db.session.scalar(
+        select(NetworkEvent).where(NetworkEvent.title == "South West launch event")
+    )
+    trust = trust_by_code("ZD9")
+    if past is not None and trust is not None:
+        for name, email, role, _access, _diet in DEMO_ATTENDEES[:4]:
+            db.session.add(
+                Registration(
+                    event=past,
+                    trust=trust,
+                    attendee_name=name,
+                    attendee_email=email,
+                    job_role=role,
+                    state=RegistrationState.CONFIRMED,
+                    booked_at=past.starts_at - timedelta(days=30),
+                    confirmed_at=past.starts_at - timedelta(days=30),
+                    attended=name != DEMO_ATTENDEES[3][0],
+                    checked_in_at=past.starts_at if name != DEMO_ATTENDEES[3][0] else None,
+                )
+            )
+        db.session.commit()
+    if not current_app.config["PRODUCTION"]:
+        send_pending()

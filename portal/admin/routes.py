@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
@@ -8,7 +8,9 @@ from sqlalchemy import func, or_, select
 from portal.admin import bp
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.web.htmx import render
+from portal.mail.models import MailStatus
+from portal.mail.service import MailError, failed_messages, outbox_counts, retry_failed
+from portal.web.htmx import redirect_after_post, render
 
 PAGE_SIZE = 25
 
@@ -58,3 +60,37 @@ def people() -> ResponseReturnValue:
         pages=pages,
         total=total,
     )
+
+
+@bp.get("/mail")
+def mail() -> ResponseReturnValue:
+    """The outbox: how much is waiting and sent, and the messages given up on."""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    counts = outbox_counts()
+    pages = max((counts[MailStatus.FAILED] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(page, pages)
+    messages, total = failed_messages(page, PAGE_SIZE)
+    return render(
+        "admin/mail.jinja",
+        "failed",
+        counts=counts,
+        statuses=MailStatus,
+        messages=messages,
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+def retry_mail(message_id: int) -> ResponseReturnValue:
+    """Try a failed message again (status=pending), with a fresh set of attempts."""
+    try:
+        message = retry_failed(message_id, actor=current_user)
+    except LookupError:
+        abort(404)
+    except MailError as exc:
+        flash(str(exc), "info")
+    else:
+        flash(f"“{message.subject}” will be sent again in a moment.", "success")
+    return redirect_after_post(url_for("admin.mail"))

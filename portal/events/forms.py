@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -134,7 +135,7 @@ class EventForm(FlaskForm):
     def __init__(self, *args: Any, regions: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = regions or []
-        self.region.choices = [(r.slug, r.name) for r in regions]
+        self.region.choices = [SelectChoice(r.slug, r.name) for r in regions]
         if len(regions) <= 1:
             # A coordinator plans for their own region only: no choice to make.
             del self.region

@@ -29,6 +29,7 @@ from portal.events.service import (
 )
 from portal.regions.models import Region
 from portal.regions.service import regions_in_order
+from portal.registrations.service import places_for
 from portal.web.dates import programme_year, today_in_london
 from portal.web.htmx import redirect_after_post, render
 
@@ -51,6 +52,7 @@ def index() -> ResponseReturnValue:
         region=region,
         when=when,
         result=result,
+        places=places_for(result.events),
     )
 
 
@@ -59,11 +61,16 @@ def event(event_id: int) -> ResponseReturnValue:
     found = event_for_viewer(current_user, event_id)
     if found is None:
         abort(404)
+    from portal.registrations.service import booking_closed_reason, can_book, places
+
     return render(
         "events/event.jinja",
         event=found,
         others=upcoming_events(5, region=found.region, exclude=found),
         can_manage=can_manage_region(current_user, found.region),
+        can_book=can_book(current_user, found),
+        booking_closed=booking_closed_reason(found),
+        places=places(found),
         confirm_form=ConfirmForm(),
     )
 

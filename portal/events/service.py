@@ -264,10 +264,17 @@ def update_event(event: NetworkEvent, values: dict[str, Any], *, actor: User) ->
         if not new:
             db.session.rollback()
             return event
-        if any(name in new for name in CALENDAR_FIELDS):
+        from portal.registrations import service as registrations
+
+        if problem := registrations.capacity_problem(event, event.capacity, event.trust_cap):
+            raise EventError(problem)
+        calendar_change = any(name in new for name in CALENDAR_FIELDS)
+        if calendar_change:
             event.sequence += 1
         _mark_changed(event, actor)
         record("event.edited", "event", event.id, actor=actor, before=old, after=new)
+        if event.is_published:
+            registrations.after_event_change(event, calendar_change=calendar_change, actor=actor)
         _commit_with_slot()
     return event
 
@@ -334,6 +341,9 @@ def cancel_event(event: NetworkEvent, reason: str, *, actor: User) -> NetworkEve
             before={"state": before},
             after={"state": "cancelled", "reason": reason},
         )
+        from portal.registrations import service as registrations
+
+        registrations.after_event_cancelled(event)
         db.session.commit()
     return event
 

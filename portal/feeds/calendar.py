@@ -11,8 +11,10 @@ from icalendar import (
     Timezone,
     TimezoneDaylight,
     TimezoneStandard,
+    vCalAddress,
     vDuration,
     vRecur,
+    vText,
 )
 
 from portal.events.models import NetworkEvent
@@ -118,4 +120,48 @@ def build_calendar(
     calendar.add_component(london_timezone())
     for event in events:
         calendar.add_component(vevent(event, url_for_event(event)))
+    return calendar.to_ical()
+
+
+def invitation(
+    event: NetworkEvent,
+    *,
+    method: str,
+    attendee_name: str,
+    attendee_email: str,
+    organizer: str,
+    url: str,
+    joining_link: str = "",
+) -> bytes:
+    """An iTIP invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) for one attendee.
+
+    Same UID and SEQUENCE as the feeds, so calendars update the one entry; the attendee with
+    RSVP=FALSE (there is nothing to accept: the place is booked); the organiser a monitored
+    programme mailbox. The joining link of an online event goes only into the attendee's copy.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(method)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(london_timezone())
+    component = vevent(event, url)
+    if method == "CANCEL":
+        component["status"] = vText("CANCELLED")
+    if joining_link and method == "REQUEST":
+        component["description"] = vText(
+            event_description(event, url) + f"\n\nJoin online: {joining_link}"
+        )
+    organizer_property = vCalAddress(f"mailto:{organizer}")
+    organizer_property.params["cn"] = vText("Caesarean section network programme")
+    component.add("organizer", organizer_property)
+    attendee = vCalAddress(f"mailto:{attendee_email}")
+    attendee.params["cn"] = vText(attendee_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("ACCEPTED")
+    attendee.params["rsvp"] = vText("FALSE")
+    component.add("attendee", attendee, encode=0)
+    calendar.add_component(component)
     return calendar.to_ical()

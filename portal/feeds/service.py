@@ -73,12 +73,17 @@ def event_feed(event: NetworkEvent) -> FeedSpec:
 
 def private_feed(user: User) -> FeedSpec:
     """Coordinators: their region's events; the programme team: all events; trust staff: the
-    events their trust has booked places at (none until bookings exist)."""
+    events their trust has booked places at (confirmed or waiting)."""
+    from portal.registrations.models import ACTIVE_STATES, Registration
+
     query = _in_feeds()
     if user.is_coordinator:
         query = query.where(NetworkEvent.region_id == user.region_id)
     elif not user.is_admin:
-        query = query.where(NetworkEvent.id.is_(None))
+        booked = select(Registration.event_id).where(
+            Registration.trust_id == user.trust_id, Registration.state.in_(ACTIVE_STATES)
+        )
+        query = query.where(NetworkEvent.id.in_(booked))
     return FeedSpec(
         f"private:{user.id}:{user.role.value}:{user.region_id}:{user.trust_id}",
         "My caesarean section network events",

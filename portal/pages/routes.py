@@ -9,6 +9,7 @@ from portal.events.service import upcoming_events
 from portal.extensions import csrf, db, limiter
 from portal.pages import bp
 from portal.regions.service import regions_in_order
+from portal.registrations.service import places_for
 from portal.web.htmx import render
 
 INFORMATION_PAGES = {
@@ -23,7 +24,10 @@ INFORMATION_PAGES = {
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    return render("pages/home.jinja", regions=regions_in_order(), events=upcoming_events(4))
+    events = upcoming_events(4)
+    return render(
+        "pages/home.jinja", regions=regions_in_order(), events=events, places=places_for(events)
+    )
 
 
 def _information_page(template: str):  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from portal.regions.service import (
     trust_counts_by_region,
     trusts_of,
 )
+from portal.registrations.service import places_for
 from portal.web.htmx import render
 
 
@@ -33,7 +34,8 @@ def region(slug: str) -> ResponseReturnValue:
         "regions/region.jinja",
         region=found,
         trusts=trusts_of(found),
-        events=upcoming_events(10, region=found),
+        events=(events := upcoming_events(10, region=found)),
+        places=places_for(events),
         can_manage=can_manage_region(current_user, found),
     )
 

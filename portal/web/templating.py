@@ -81,9 +81,25 @@ def navigation_items() -> list[dict[str, Any]]:
                     "endpoints": set(),
                 }
             )
+            items.append(
+                {
+                    "href": url_for("registrations.trust_bookings"),
+                    "text": "Bookings",
+                    "endpoints": {
+                        "registrations.trust_bookings",
+                        "registrations.book",
+                        "registrations.booked",
+                        "registrations.change",
+                        "registrations.trust_withdraw",
+                    },
+                }
+            )
         elif current_user.is_admin:
             items.append(
                 {"href": url_for("admin.people"), "text": "People", "endpoints": {"admin.people"}}
+            )
+            items.append(
+                {"href": url_for("admin.mail"), "text": "Mail", "endpoints": {"admin.mail"}}
             )
     items.append(
         {"href": url_for("pages.contact"), "text": "Contact", "endpoints": {"pages.contact"}}

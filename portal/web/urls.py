@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    path = url_for(endpoint, _external=False, **values)
-    return current_app.config["PORTAL_BASE_URL"] + path
+    """Works in a request and outside one (the mail worker, the command line)."""
+    base = current_app.config["PORTAL_BASE_URL"]
+    if has_request_context():
+        return base + url_for(endpoint, _external=False, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, _external=False, **values)
 
 
 def webcal_url(https_url: str) -> str:

@@ -6,18 +6,12 @@ fresh PostgreSQL database next to TEST_DATABASE_URL's.
 
 from __future__ import annotations
 
-import http.client
-import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
-from flask import Flask
 from sqlalchemy import create_engine, text
-from werkzeug.serving import make_server
 
 from portal.auth.models import Role
 from portal.auth.service import create_user
@@ -25,83 +19,17 @@ from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, sqlite_begin_mode
 from portal.web.dates import programme_year
 from tests.conftest import (
-    NO_SIGN_IN_LIMITS,
     PASSWORD,
-    make_app,
-    reset_database,
 )
 from tests.events.helpers import event_values, form_data, future
+from tests.live import Browserless, LiveServer, serve
 
 PARALLEL_REQUESTS = 12
-
-
-@dataclass
-class LiveServer:
-    app: Flask
-    host: str
-    port: int
-    database_url: str
-
-
-def serve(database_url: str, instance: Path, **overrides: object) -> Iterator[LiveServer]:
-    app = make_app(database_url, instance, **NO_SIGN_IN_LIMITS, **overrides)
-    reset_database(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app, "127.0.0.1", server.server_port, database_url)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
 def live_server(scratch_database: str, tmp_path: Path) -> Iterator[LiveServer]:
     yield from serve(scratch_database, tmp_path)
-
-
-class Browserless:
-    """A tiny HTTP client with a cookie jar, enough to sign in and post forms."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.cookies: dict[str, str] = {}
-
-    def request(
-        self, method: str, path: str, form: dict[str, str] | None = None
-    ) -> tuple[int, str]:
-        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = header.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, response.read().decode()
-        finally:
-            conn.close()
-
-    def csrf_token(self, path: str) -> str:
-        _, html = self.request("GET", path)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-        assert match, f"no form on {path}"
-        return match.group(1)
-
-    def sign_in(self, email: str) -> None:
-        token = self.csrf_token("/sign-in")
-        status, _ = self.request(
-            "POST", "/sign-in", {"email": email, "password": PASSWORD, "csrf_token": token}
-        )
-        assert status == 303
 
 
 def coordinator_with_one_slot_left(server: LiveServer) -> str:

@@ -62,6 +62,9 @@ def test_production_settings_make_cookies_secure_and_send_hsts(tmp_path: Path) -
     with pytest.raises(ConfigError, match="PORTAL_BASE_URL"):
         from_environment(str(tmp_path), env)
     env["PORTAL_BASE_URL"] = "https://portal.example.org/"
+    with pytest.raises(ConfigError, match="SMTP_HOST"):
+        from_environment(str(tmp_path), env)
+    env["SMTP_HOST"] = "smtp.example.org"
     settings = from_environment(str(tmp_path), env)
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["PORTAL_BASE_URL"] == "https://portal.example.org"
@@ -94,6 +97,7 @@ def test_hsts_in_production(app_factory: Any, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SECRET_KEY", "z" * 40)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
+    monkeypatch.setenv("SMTP_HOST", "smtp.example.org")
     app = app_factory(RATELIMIT_STORAGE_URI="memory://")
     response = app.test_client().get("/cookies", base_url="https://portal.example.org")
     assert "max-age=" in response.headers["Strict-Transport-Security"]

@@ -1,0 +1,392 @@
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+
+from flask import Response, abort, flash, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.events.models import NetworkEvent
+from portal.extensions import db
+from portal.registrations import bp
+from portal.registrations.forms import MAX_ATTENDEES, BookingForm, ChangeAttendeeForm, ConfirmForm
+from portal.registrations.models import Registration
+from portal.registrations.service import (
+    BookingError,
+    book_places,
+    booking_closed_reason,
+    can_book,
+    can_manage_attendees,
+    change_attendee,
+    places,
+    registration_for_manager,
+    registration_for_trust,
+    registration_from_token,
+    remove,
+    set_attended,
+    withdraw,
+)
+from portal.web.htmx import is_htmx, redirect_after_post, render
+
+# --- Booking ---------------------------------------------------------------------------------------
+
+
+def _bookable_event_or_404(event_id: int) -> NetworkEvent:
+    event = db.session.get(NetworkEvent, event_id)
+    if event is None or event.is_draft:
+        abort(404)
+    if not can_book(current_user, event):
+        abort(403)
+    return event
+
+
+@bp.route("/events/<int:event_id>/book", methods=["GET", "POST"])
+@login_required
+def book(event_id: int) -> ResponseReturnValue:
+    event = _bookable_event_or_404(event_id)
+    closed = booking_closed_reason(event)
+    form = BookingForm()
+    status = 200
+    if request.method == "POST" and not closed:
+        if "add_person" in request.form:
+            # Without JavaScript: "Add another person" posts the form back with one more row.
+            if len(form.attendees.entries) < MAX_ATTENDEES:
+                form.attendees.append_entry()
+        elif form.validate():
+            try:
+                outcomes = book_places(event, form.people(), actor=current_user)
+            except BookingError as exc:
+                form.form_errors.append(str(exc))
+                status = 422
+            else:
+                session["booking_result"] = {
+                    "event_id": event.id,
+                    "ids": [o.registration.id for o in outcomes if o.registration is not None],
+                    "skipped": sum(1 for o in outcomes if o.registration is None),
+                }
+                return redirect_after_post(url_for("registrations.booked", event_id=event.id))
+        else:
+            status = 422
+    return render(
+        "registrations/book.jinja",
+        "booking_form",
+        status=status,
+        event=event,
+        form=form,
+        closed=closed,
+        places=places(event),
+        max_attendees=MAX_ATTENDEES,
+    )
+
+
+@bp.get("/events/<int:event_id>/book/person")
+@login_required
+def booking_row(event_id: int) -> ResponseReturnValue:
+    """htmx: one more empty person on the booking form."""
+    event = _bookable_event_or_404(event_id)
+    index = max(min(request.args.get("index", 1, type=int) or 1, MAX_ATTENDEES - 1), 1)
+    form = BookingForm(formdata=None)
+    while len(form.attendees.entries) <= index:
+        form.attendees.append_entry()
+    return render(
+        "registrations/book.jinja",
+        "attendee_row",
+        event=event,
+        entry=form.attendees.entries[index],
+        index=index,
+        max_attendees=MAX_ATTENDEES,
+    )
+
+
+@bp.get("/events/<int:event_id>/booked")
+@login_required
+def booked(event_id: int) -> ResponseReturnValue:
+    event = _bookable_event_or_404(event_id)
+    result = session.get("booking_result") or {}
+    ids = result.get("ids", []) if result.get("event_id") == event.id else []
+    registrations = (
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.id.in_(ids), Registration.trust_id == current_user.trust_id)
+            .order_by(Registration.id)
+        ).all()
+        if ids
+        else []
+    )
+    return render(
+        "registrations/booked.jinja",
+        event=event,
+        registrations=registrations,
+        skipped=result.get("skipped", 0) if ids or result.get("event_id") == event.id else 0,
+    )
+
+
+# --- The trust's bookings ---------------------------------------------------------------------------
+
+
+def _trust_staff_only() -> None:
+    if not current_user.is_trust_staff:
+        abort(403)
+
+
+@bp.get("/bookings")
+@login_required
+def trust_bookings() -> ResponseReturnValue:
+    _trust_staff_only()
+    registrations = db.session.scalars(
+        select(Registration)
+        .join(Registration.event)
+        .where(Registration.trust_id == current_user.trust_id)
+        .order_by(NetworkEvent.event_date.desc(), NetworkEvent.id, Registration.attendee_name)
+    ).all()
+    return render("registrations/trust_bookings.jinja", registrations=registrations)
+
+
+def _trust_registration_or_404(registration_id: int) -> Registration:
+    registration = registration_for_trust(current_user, registration_id)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/bookings/<int:registration_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def trust_withdraw(registration_id: int) -> ResponseReturnValue:
+    registration = _trust_registration_or_404(registration_id)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        withdraw(registration, by="trust", actor=current_user)
+        flash(f"{registration.attendee_name}'s booking has been withdrawn.", "success")
+        return redirect_after_post(url_for("registrations.trust_bookings"))
+    if not registration.is_active:
+        return redirect_after_post(url_for("registrations.trust_bookings"))
+    return render(
+        "registrations/withdraw.jinja", registration=registration, form=form, self_service=False
+    )
+
+
+@bp.route("/bookings/<int:registration_id>/change", methods=["GET", "POST"])
+@login_required
+def change(registration_id: int) -> ResponseReturnValue:
+    registration = _trust_registration_or_404(registration_id)
+    if not registration.is_active:
+        flash("This booking has ended and cannot be changed.", "info")
+        return redirect_after_post(url_for("registrations.trust_bookings"))
+    if request.method == "GET":
+        form = ChangeAttendeeForm(
+            data={
+                "name": registration.attendee_name,
+                "email": registration.attendee_email,
+                "job_role": registration.job_role.value,
+                "access_needs": registration.access_needs,
+                "dietary_needs": registration.dietary_needs,
+            }
+        )
+        return render("registrations/change.jinja", registration=registration, form=form)
+    form = ChangeAttendeeForm()
+    if form.validate():
+        try:
+            change_attendee(registration, form.attendee(), actor=current_user)
+        except BookingError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash("The booking has been updated. The place is kept.", "success")
+            return redirect_after_post(url_for("registrations.trust_bookings"))
+    return render(
+        "registrations/change.jinja",
+        "change_form",
+        status=422,
+        registration=registration,
+        form=form,
+    )
+
+
+# --- Attendee self-service (no account: a signed link from their e-mail) ---------------------------
+
+
+def _registration_from_token_or_404(token: str) -> Registration:
+    registration = registration_from_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/bookings/self-service/<token>")
+def self_service(token: str) -> ResponseReturnValue:
+    """Opening the link changes nothing (mail scanners open links before people do)."""
+    registration = _registration_from_token_or_404(token)
+    return render(
+        "registrations/self_service.jinja",
+        registration=registration,
+        token=token,
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/bookings/self-service/<token>")
+def self_service_withdraw(token: str) -> ResponseReturnValue:
+    registration = _registration_from_token_or_404(token)
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    withdraw(registration, by="attendee")
+    flash(
+        "You have withdrawn. Your place has been offered to the next person on the waiting list.",
+        "success",
+    )
+    return redirect_after_post(url_for("registrations.self_service", token=token))
+
+
+# --- The coordinator's attendee list ------------------------------------------------------------
+
+
+def _managed_event_or_404(event_id: int) -> NetworkEvent:
+    event = db.session.get(NetworkEvent, event_id)
+    if event is None or not can_manage_attendees(current_user, event):
+        abort(404)
+    return event
+
+
+def _event_registrations(event: NetworkEvent) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id)
+            .order_by(
+                Registration.state,
+                Registration.waitlisted_at,
+                Registration.attendee_name,
+                Registration.id,
+            )
+        )
+    )
+
+
+@bp.get("/events/<int:event_id>/attendees")
+@login_required
+def attendees(event_id: int) -> ResponseReturnValue:
+    event = _managed_event_or_404(event_id)
+    registrations = _event_registrations(event)
+    confirmed = [r for r in registrations if r.is_confirmed]
+    waiting = sorted(
+        (r for r in registrations if r.is_waitlisted), key=lambda r: (r.waitlisted_at, r.id)
+    )
+    ended = [r for r in registrations if not r.is_active]
+    by_trust = Counter(r.trust.name for r in confirmed)
+    by_role = Counter(r.job_role.label for r in confirmed)
+    needs = [
+        r
+        for r in confirmed + waiting
+        if (r.access_needs or r.dietary_needs) and r.needs_erased_at is None
+    ]
+    return render(
+        "registrations/attendees.jinja",
+        event=event,
+        confirmed=confirmed,
+        waiting=waiting,
+        ended=ended,
+        by_trust=sorted(by_trust.items()),
+        by_role=sorted(by_role.items()),
+        needs=needs,
+        attended=sum(1 for r in confirmed if r.attended),
+        form=ConfirmForm(),
+    )
+
+
+CSV_COLUMNS = ("name", "email", "job_role", "trust", "status", "booked_at", "checked_in_at")
+
+
+def _cell(value: str) -> str:
+    """Neutralise spreadsheet formulas: a cell starting = + - @ (or tab/CR) is read as text."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+@bp.get("/events/<int:event_id>/attendees.csv")
+@login_required
+def attendees_csv(event_id: int) -> ResponseReturnValue:
+    event = _managed_event_or_404(event_id)
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in _event_registrations(event):
+        writer.writerow(
+            [
+                _cell(r.attendee_name),
+                _cell(r.attendee_email),
+                r.job_role.label,
+                _cell(r.trust.name),
+                r.state.label,
+                r.booked_at.isoformat(timespec="seconds"),
+                r.checked_in_at.isoformat(timespec="seconds") if r.checked_in_at else "",
+            ]
+        )
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.content_type = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="attendees-event-{event.id}.csv"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/registrations/<int:registration_id>/attended")
+@login_required
+def attended(registration_id: int) -> ResponseReturnValue:
+    """Check-in: the form names the state it sets (attended=yes|no), so a double tap is harmless."""
+    registration = registration_for_manager(current_user, registration_id)
+    if registration is None:
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    value = request.form.get("attended")
+    if value not in ("yes", "no"):
+        abort(400)
+    try:
+        set_attended(registration, value == "yes", actor=current_user)
+    except BookingError as exc:
+        flash(str(exc), "error")
+    event = registration.event
+    if is_htmx():
+        confirmed = [r for r in _event_registrations(event) if r.is_confirmed]
+        return render(
+            "registrations/attendees.jinja",
+            "check_in_row",
+            event=event,
+            registration=registration,
+            attended=sum(1 for r in confirmed if r.attended),
+            confirmed=confirmed,
+            form=ConfirmForm(),
+        )
+    return redirect_after_post(
+        url_for("registrations.attendees", event_id=event.id) + f"#registration-{registration.id}"
+    )
+
+
+@bp.route("/registrations/<int:registration_id>/remove", methods=["GET", "POST"])
+@login_required
+def coordinator_remove(registration_id: int) -> ResponseReturnValue:
+    registration = registration_for_manager(current_user, registration_id)
+    if registration is None:
+        abort(404)
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        remove(registration, actor=current_user)
+        flash(f"{registration.attendee_name} has been removed from the event.", "success")
+        return redirect_after_post(
+            url_for("registrations.attendees", event_id=registration.event_id)
+        )
+    if not registration.is_active:
+        return redirect_after_post(
+            url_for("registrations.attendees", event_id=registration.event_id)
+        )
+    return render("registrations/remove.jinja", registration=registration, form=form)

@@ -1,0 +1,487 @@
+"""The booking rules: capacity, per-trust caps, the waiting list, withdrawals, check-in.
+
+Every decision about places is taken inside `write_transaction()` with the event locked, so two
+bookings at the same moment cannot both take the last place.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from portal.audit.service import record
+from portal.events.models import NetworkEvent
+from portal.extensions import db, utcnow
+from portal.regions.models import Trust
+from portal.registrations import messages
+from portal.registrations.models import ACTIVE_STATES, JobRole, Registration, RegistrationState
+from portal.web.transactions import write_transaction
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+
+
+class BookingError(ValueError):
+    """A booking request the rules do not allow; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class Attendee:
+    name: str
+    email: str
+    job_role: JobRole
+    access_needs: str = ""
+    dietary_needs: str = ""
+
+
+@dataclass(frozen=True)
+class BookingOutcome:
+    attendee: Attendee
+    registration: Registration | None
+    message: str
+
+    @property
+    def confirmed(self) -> bool:
+        return self.registration is not None and self.registration.is_confirmed
+
+    @property
+    def waitlisted(self) -> bool:
+        return self.registration is not None and self.registration.is_waitlisted
+
+
+# --- Who may book what ---------------------------------------------------------------------------
+
+
+def event_is_open_to(event: NetworkEvent, trust: Trust) -> bool:
+    return event.open_to_all_regions or event.region_id == trust.region_id
+
+
+def can_book(user: Any, event: NetworkEvent) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_trust_staff
+        and user.trust is not None
+        and event_is_open_to(event, user.trust)
+    )
+
+
+def booking_closed_reason(event: NetworkEvent, now: datetime | None = None) -> str | None:
+    """Why no one can book this event now, or None when booking is open."""
+    now = now or utcnow()
+    if event.is_draft:
+        return "This event has not been published."
+    if event.is_cancelled:
+        return "This event has been cancelled."
+    if event.has_started(now):
+        return "This event has already taken place."
+    if now >= event.registration_closes_at:
+        return "Registration for this event has closed."
+    return None
+
+
+def can_manage_attendees(user: Any, event: NetworkEvent) -> bool:
+    from portal.events.service import can_manage_region
+
+    return can_manage_region(user, event.region)
+
+
+def registration_for_trust(user: Any, registration_id: int) -> Registration | None:
+    """A registration of the person's own trust; None (a 404) for anyone else."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not user.is_trust_staff or registration.trust_id != user.trust_id:
+        return None
+    return registration
+
+
+def registration_for_manager(user: Any, registration_id: int) -> Registration | None:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not can_manage_attendees(user, registration.event):
+        return None
+    return registration
+
+
+# --- Counting places -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Places:
+    capacity: int
+    confirmed: int
+    waiting: int
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.confirmed, 0)
+
+
+def places(event: NetworkEvent) -> Places:
+    return places_for([event])[event.id]
+
+
+def places_for(events: list[NetworkEvent]) -> dict[int, Places]:
+    """Confirmed and waiting counts of several events in one query (for lists)."""
+    ids = [e.id for e in events]
+    counts: dict[tuple[int, RegistrationState], int] = {}
+    if ids:
+        rows = db.session.execute(
+            select(Registration.event_id, Registration.state, func.count())
+            .where(Registration.event_id.in_(ids), Registration.state.in_(ACTIVE_STATES))
+            .group_by(Registration.event_id, Registration.state)
+        )
+        counts = {(event_id, state): n for event_id, state, n in rows}
+    return {
+        e.id: Places(
+            e.capacity,
+            counts.get((e.id, RegistrationState.CONFIRMED), 0),
+            counts.get((e.id, RegistrationState.WAITLISTED), 0),
+        )
+        for e in events
+    }
+
+
+def _confirmed_by_trust(event_id: int) -> Counter[int]:
+    rows = db.session.execute(
+        select(Registration.trust_id, func.count())
+        .where(Registration.event_id == event_id, Registration.state == RegistrationState.CONFIRMED)
+        .group_by(Registration.trust_id)
+    )
+    return Counter({trust_id: n for trust_id, n in rows})
+
+
+def _lock_event(event: NetworkEvent) -> None:
+    """Serialise decisions about this event's places (SQLite already holds the write lock)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(NetworkEvent.id).where(NetworkEvent.id == event.id).with_for_update()
+        )
+    db.session.refresh(event)
+
+
+def _audit(action: str, registration: Registration, actor: Any, **after: Any) -> None:
+    """Audit entries of registrations hold ids and field names only, never personal data."""
+    record(
+        action,
+        "registration",
+        registration.id,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        after={"event_id": registration.event_id, "trust_id": registration.trust_id, **after},
+    )
+
+
+# --- Booking -------------------------------------------------------------------------------------
+
+
+def book_places(
+    event: NetworkEvent, attendees: list[Attendee], *, actor: User, now: datetime | None = None
+) -> list[BookingOutcome]:
+    """Book each attendee a confirmed place, or a place on the waiting list when the event or the
+    trust's share of it is full. People already booked are reported, not booked twice."""
+    if not can_book(actor, event):
+        raise BookingError("You can only book places at events open to your trust")
+    trust = actor.trust
+    assert trust is not None
+    now = now or utcnow()
+    outcomes: list[BookingOutcome] = []
+    with write_transaction():
+        _lock_event(event)
+        reason = booking_closed_reason(event, now)
+        if reason:
+            raise BookingError(reason)
+        confirmed = _confirmed_by_trust(event.id)
+        total = sum(confirmed.values())
+        active = set(
+            db.session.scalars(
+                select(Registration.attendee_email).where(
+                    Registration.event_id == event.id, Registration.state.in_(ACTIVE_STATES)
+                )
+            )
+        )
+        for attendee in attendees:
+            email = attendee.email.strip().lower()
+            if email in active:
+                outcomes.append(
+                    BookingOutcome(attendee, None, "Already booked at this event: not booked again")
+                )
+                continue
+            active.add(email)
+            registration = Registration(
+                event=event,
+                trust=trust,
+                booked_by_id=actor.id,
+                attendee_name=attendee.name.strip(),
+                attendee_email=email,
+                job_role=attendee.job_role,
+                access_needs=attendee.access_needs.strip(),
+                dietary_needs=attendee.dietary_needs.strip(),
+                booked_at=now,
+                updated_at=now,
+            )
+            if total >= event.capacity:
+                registration.state = RegistrationState.WAITLISTED
+                registration.waitlisted_at = now
+                message = "On the waiting list: the event is full"
+            elif event.trust_cap is not None and confirmed[trust.id] >= event.trust_cap:
+                registration.state = RegistrationState.WAITLISTED
+                registration.waitlisted_at = now
+                message = (
+                    f"On the waiting list: your trust's {event.trust_cap} places are all taken"
+                )
+            else:
+                registration.state = RegistrationState.CONFIRMED
+                registration.confirmed_at = now
+                total += 1
+                confirmed[trust.id] += 1
+                message = "Confirmed"
+            db.session.add(registration)
+            db.session.flush()
+            _audit(
+                f"registration.{registration.state.value}",
+                registration,
+                actor,
+                state=registration.state.value,
+            )
+            messages.booked(registration)
+            outcomes.append(BookingOutcome(attendee, registration, message))
+        db.session.commit()
+    return outcomes
+
+
+# --- The waiting list ----------------------------------------------------------------------------
+
+
+def promote_waiting(
+    event: NetworkEvent, *, actor: Any = None, now: datetime | None = None
+) -> list[Registration]:
+    """Fill free places from the waiting list, oldest first; an entry whose trust is at its cap
+    is skipped but keeps its place. Nothing moves once the event has started. Call it inside the
+    write transaction that freed the places."""
+    now = now or utcnow()
+    if event.is_cancelled or event.has_started(now):
+        return []
+    confirmed = _confirmed_by_trust(event.id)
+    total = sum(confirmed.values())
+    waiting = db.session.scalars(
+        select(Registration)
+        .where(
+            Registration.event_id == event.id, Registration.state == RegistrationState.WAITLISTED
+        )
+        .order_by(Registration.waitlisted_at, Registration.id)
+    )
+    promoted = []
+    for registration in waiting:
+        if total >= event.capacity:
+            break
+        if event.trust_cap is not None and confirmed[registration.trust_id] >= event.trust_cap:
+            continue
+        registration.state = RegistrationState.CONFIRMED
+        registration.confirmed_at = now
+        registration.updated_at = now
+        total += 1
+        confirmed[registration.trust_id] += 1
+        _audit("registration.promoted", registration, actor, state="confirmed")
+        messages.promoted(registration)
+        promoted.append(registration)
+    return promoted
+
+
+def _end(
+    registration: Registration, state: RegistrationState, *, actor: Any, by: str, now: datetime
+) -> list[Registration]:
+    with write_transaction():
+        event = registration.event
+        _lock_event(event)
+        db.session.refresh(registration)
+        if not registration.is_active:
+            db.session.rollback()
+            return []  # already withdrawn or removed: a second click changes nothing
+        was_confirmed = registration.is_confirmed
+        registration.state = state
+        registration.ended_at = now
+        registration.updated_at = now
+        registration.withdrawn_by = by
+        _audit(f"registration.{state.value}", registration, actor, state=state.value, by=by)
+        messages.ended(registration, was_confirmed=was_confirmed)
+        promoted = promote_waiting(event, actor=actor, now=now) if was_confirmed else []
+        db.session.commit()
+    return promoted
+
+
+def withdraw(
+    registration: Registration, *, by: str, actor: Any = None, now: datetime | None = None
+) -> list[Registration]:
+    """The attendee or their trust withdraws; a freed place goes to the waiting list."""
+    if by not in ("attendee", "trust"):
+        raise ValueError(by)
+    return _end(registration, RegistrationState.WITHDRAWN, actor=actor, by=by, now=now or utcnow())
+
+
+def remove(
+    registration: Registration, *, actor: User, now: datetime | None = None
+) -> list[Registration]:
+    """The coordinator removes an attendee; a freed place goes to the waiting list."""
+    return _end(
+        registration, RegistrationState.REMOVED, actor=actor, by="coordinator", now=now or utcnow()
+    )
+
+
+def capacity_problem(
+    event: NetworkEvent, capacity: int | None, trust_cap: int | None
+) -> str | None:
+    """Why the event's capacity cannot be lowered to `capacity`, or None."""
+    if capacity is None:
+        return None
+    confirmed = places(event).confirmed
+    if capacity < confirmed:
+        extra = confirmed - capacity
+        return (
+            f"{confirmed} people have confirmed places. Remove {extra} "
+            f"{'person' if extra == 1 else 'people'} before lowering the places to {capacity}."
+        )
+    return None
+
+
+def _active_registrations(
+    event: NetworkEvent, state: RegistrationState | None = None
+) -> list[Registration]:
+    states = (state,) if state is not None else ACTIVE_STATES
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.state.in_(states))
+            .order_by(Registration.id)
+        )
+    )
+
+
+def after_event_change(event: NetworkEvent, *, calendar_change: bool, actor: Any) -> None:
+    """Inside the edit's transaction: a raised capacity or trust cap promotes from the waiting
+    list; a new time or place goes to every confirmed attendee as an updated invitation."""
+    promote_waiting(event, actor=actor)
+    if calendar_change:
+        for registration in _active_registrations(event, RegistrationState.CONFIRMED):
+            messages.event_changed(registration)
+
+
+def after_event_cancelled(event: NetworkEvent) -> None:
+    """Inside the cancellation's transaction: tell everyone booked (confirmed or waiting)."""
+    for registration in _active_registrations(event):
+        messages.event_cancelled(registration)
+
+
+# --- Changing who comes, and check-in -------------------------------------------------------------
+
+
+def change_attendee(registration: Registration, attendee: Attendee, *, actor: User) -> None:
+    """Correct the details or send a colleague instead: the place is kept, and it is audited."""
+    with write_transaction():
+        _lock_event(registration.event)
+        db.session.refresh(registration)
+        if not registration.is_active:
+            raise BookingError("This booking has ended and cannot be changed")
+        email = attendee.email.strip().lower()
+        if email != registration.attendee_email:
+            clash = db.session.scalar(
+                select(Registration.id).where(
+                    Registration.event_id == registration.event_id,
+                    Registration.attendee_email == email,
+                    Registration.state.in_(ACTIVE_STATES),
+                )
+            )
+            if clash:
+                raise BookingError("That person is already booked at this event")
+        new_values = {
+            "attendee_name": attendee.name.strip(),
+            "attendee_email": email,
+            "job_role": attendee.job_role,
+            "access_needs": attendee.access_needs.strip(),
+            "dietary_needs": attendee.dietary_needs.strip(),
+        }
+        changed = [k for k, v in new_values.items() if getattr(registration, k) != v]
+        if not changed:
+            db.session.rollback()
+            return
+        previous_email = registration.attendee_email
+        for key, value in new_values.items():
+            setattr(registration, key, value)
+        registration.updated_at = utcnow()
+        if "attendee_email" in changed:
+            registration.self_service_key = _new_key()
+        record(
+            "registration.changed",
+            "registration",
+            registration.id,
+            actor=actor,
+            after={"event_id": registration.event_id, "changed": sorted(changed)},
+        )
+        messages.attendee_changed(
+            registration, previous_email=previous_email, email_changed="attendee_email" in changed
+        )
+        db.session.commit()
+
+
+def _new_key() -> str:
+    from portal.registrations.models import new_self_service_key
+
+    return new_self_service_key()
+
+
+def set_attended(
+    registration: Registration, attended: bool, *, actor: User, now: datetime | None = None
+) -> None:
+    """Check a confirmed attendee in (or undo it). Naming the state makes a double tap harmless."""
+    now = now or utcnow()
+    with write_transaction():
+        db.session.refresh(registration)
+        if not registration.is_confirmed:
+            raise BookingError("Only people with a confirmed place can be checked in")
+        if registration.attended == attended:
+            db.session.rollback()
+            return
+        registration.attended = attended
+        registration.checked_in_at = now if attended else None
+        registration.updated_at = now
+        _audit(
+            "registration.checked_in" if attended else "registration.check_in_undone",
+            registration,
+            actor,
+            attended=attended,
+        )
+        db.session.commit()
+
+
+# --- Self-service links --------------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt="registration-self-service"
+    )
+
+
+def self_service_token(registration: Registration) -> str:
+    return _serializer().dumps({"r": registration.id, "k": registration.self_service_key})
+
+
+def registration_from_token(token: str) -> Registration | None:
+    """The registration a self-service link was made for, while the link is valid."""
+    max_age = int(current_app.config["SELF_SERVICE_LINK_DAYS"]) * 24 * 60 * 60
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    registration = db.session.get(Registration, data.get("r"))
+    if registration is None or registration.erased_at is not None:
+        return None
+    if registration.self_service_key != data.get("k"):
+        return None
+    return registration
