@@ -112,9 +112,11 @@ def _register_commands(app: Flask) -> None:
     from portal.demo import demo_command
     from portal.mail.cli import mail_cli
     from portal.regions.cli import seed_command, trusts_cli
+    from portal.registrations.cli import privacy_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(trusts_cli)
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(mail_cli)

@@ -86,6 +86,21 @@ def _mail_settings(env: dict[str, str], production: bool, contact: str) -> dict[
     return settings
 
 
+def _day_list(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        days = tuple(sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name} must be whole numbers of days separated by commas, like 7,1"
+        ) from exc
+    if any(day < 1 for day in days):
+        raise ConfigError(f"{name} must be whole numbers of days of 1 or more")
+    return days
+
+
 def database_url(env: dict[str, str], instance_path: str) -> str:
     """SQLite in the instance folder unless DATABASE_URL names another database."""
     url = env.get("DATABASE_URL", "").strip()
@@ -144,6 +159,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "PROGRAMME_CONTACT_EMAIL": contact,
         "EVENTS_PER_REGION": _int(env, "EVENTS_PER_REGION", 3),
         "SELF_SERVICE_LINK_DAYS": _int(env, "SELF_SERVICE_LINK_DAYS", 400),
+        "REMINDER_DAYS": _day_list(env, "REMINDER_DAYS", (7, 1)),
+        "PURGE_AFTER_DAYS": _int(env, "PURGE_AFTER_DAYS", 365),
+        "PURGE_NEEDS_AFTER_DAYS": _int(env, "PURGE_NEEDS_AFTER_DAYS", 30),
         "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
         "HTMX_LOCAL_ONLY": _bool(env.get("HTMX_LOCAL_ONLY")),
         "HTMX_CDN_URL": env.get("HTMX_CDN_URL", "").strip()

@@ -37,6 +37,7 @@ def upgrade():
     sa.Column('attended', sa.Boolean(), nullable=False),
     sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('self_service_key', sa.String(length=40), nullable=False),
+    sa.Column('reminders_sent', sa.String(length=40), nullable=False),
     sa.Column('needs_erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

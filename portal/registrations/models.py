@@ -104,6 +104,8 @@ class Registration(db.Model):
     attended: Mapped[bool] = mapped_column(Boolean, default=False)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     self_service_key: Mapped[str] = mapped_column(String(40), default=new_self_service_key)
+    # Reminders already queued, as day counts ("7,1"), so that each goes once.
+    reminders_sent: Mapped[str] = mapped_column(String(40), default="")
     needs_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
