@@ -94,3 +94,22 @@ def retry_mail(message_id: int) -> ResponseReturnValue:
     else:
         flash(f"“{message.subject}” will be sent again in a moment.", "success")
     return redirect_after_post(url_for("admin.mail"))
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+def privacy() -> ResponseReturnValue:
+    """Erase one person's bookings at their request (their active bookings are withdrawn first)."""
+    from portal.admin.forms import ErasePersonForm
+    from portal.registrations.privacy import erase_person
+
+    form = ErasePersonForm()
+    if request.method == "POST":
+        if form.validate():
+            report = erase_person(form.email.data or "", actor=current_user)
+            if report.registrations:
+                db.session.commit()
+                flash(str(report), "success")
+                return redirect_after_post(url_for("admin.privacy"))
+            form.email.errors.append("There are no bookings for this e-mail address")
+        return render("admin/privacy.jinja", "erase_form", status=422, form=form)
+    return render("admin/privacy.jinja", form=form)

@@ -95,11 +95,19 @@ def navigation_items() -> list[dict[str, Any]]:
                 }
             )
         elif current_user.is_admin:
+            items.append(_manage_events_item())
             items.append(
                 {"href": url_for("admin.people"), "text": "People", "endpoints": {"admin.people"}}
             )
             items.append(
                 {"href": url_for("admin.mail"), "text": "Mail", "endpoints": {"admin.mail"}}
+            )
+            items.append(
+                {
+                    "href": url_for("admin.privacy"),
+                    "text": "Privacy",
+                    "endpoints": {"admin.privacy"},
+                }
             )
     items.append(
         {"href": url_for("pages.contact"), "text": "Contact", "endpoints": {"pages.contact"}}

@@ -39,3 +39,42 @@ def test_people_list_is_paginated(client: FlaskClient) -> None:
     assert "Person 29" in second and "Person 23" not in second and "Page 1 of 2" in second
     beyond = client.get("/admin/people?page=99").get_data(as_text=True)
     assert "Person 29" in beyond
+
+
+def test_an_admin_erases_one_persons_bookings(client: FlaskClient) -> None:
+    from portal.extensions import db
+    from portal.registrations.models import Registration
+    from tests.conftest import csrf_token
+    from tests.registrations.helpers import book, open_event, trust_staff
+
+    event = open_event()
+    book(event, trust_staff(), 1)
+    sign_in(client, make_user("admin", "boss@example.org"))
+    token = csrf_token(client, "/admin/privacy")
+    refused = client.post(
+        "/admin/privacy", data={"email": "attendee1@nhs.example", "csrf_token": token}
+    )
+    assert refused.status_code == 422 and "cannot be undone" in refused.get_data(as_text=True)
+    none = client.post(
+        "/admin/privacy", data={"email": "nobody@nhs.example", "confirm": "y", "csrf_token": token}
+    )
+    assert (
+        none.status_code == 422
+        and "There are no bookings for this e-mail address" in none.get_data(as_text=True)
+    )
+    done = client.post(
+        "/admin/privacy",
+        data={"email": "attendee1@nhs.example", "confirm": "y", "csrf_token": token},
+    )
+    assert done.status_code == 303
+    assert "Erased 1 attendee record(s)" in client.get("/admin/privacy").get_data(as_text=True)
+    assert (
+        db.session.query(Registration).filter_by(attendee_email="attendee1@nhs.example").count()
+        == 0
+    )
+
+
+@pytest.mark.parametrize("role", ["coordinator", "trust"])
+def test_only_admins_erase_bookings(client: FlaskClient, role: str) -> None:
+    sign_in(client, make_user(role))
+    assert client.get("/admin/privacy").status_code == 403
