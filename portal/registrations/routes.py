@@ -62,9 +62,13 @@ def book(event_id: int) -> ResponseReturnValue:
                 form.form_errors.append(str(exc))
                 status = 422
             else:
+                # Ids and the reasons only: no personal data in the session cookie.
                 session["booking_result"] = {
                     "event_id": event.id,
                     "ids": [o.registration.id for o in outcomes if o.registration is not None],
+                    "reasons": {
+                        str(o.registration.id): o.message for o in outcomes if o.registration is not None
+                    },
                     "skipped": sum(1 for o in outcomes if o.registration is None),
                 }
                 return redirect_after_post(url_for("registrations.booked", event_id=event.id))
@@ -120,6 +124,7 @@ def booked(event_id: int) -> ResponseReturnValue:
         "registrations/booked.jinja",
         event=event,
         registrations=registrations,
+        reasons=result.get("reasons", {}),
         skipped=result.get("skipped", 0) if ids or result.get("event_id") == event.id else 0,
     )
 

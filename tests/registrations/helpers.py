@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.auth.models import User
+from portal.auth.service import find_by_email
 from portal.events.models import NetworkEvent
 from portal.registrations.models import JobRole
 from portal.registrations.service import Attendee, book_places
@@ -28,9 +29,9 @@ def trust_staff(code: str = "RT1", slug: str = "london", email: str | None = Non
 
 
 def open_event(capacity: int = 3, trust_cap: int | None = None, **overrides: Any) -> NetworkEvent:
-    coordinator = make_user(
-        "coordinator", "coordinator.events@nhs.example", region_slug=overrides.pop("slug", "london")
-    )
+    slug = overrides.pop("slug", "london")
+    email = f"coordinator.{slug}@nhs.example"
+    coordinator = find_by_email(email) or make_user("coordinator", email, region_slug=slug)
     return make_event(
         coordinator,
         coordinator.region.slug,

@@ -335,3 +335,32 @@ def test_lowering_places_below_the_confirmed_count_is_refused_on_the_form(
     response = post_form(client, f"/events/{event.id}/edit", form_data(capacity="1"))
     assert response.status_code == 422
     assert "Remove 2 people before lowering the places to 1" in response.get_data(as_text=True)
+
+
+def test_the_result_says_why_each_person_waits(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+    event = open_event(capacity=5, trust_cap=1)
+    sign_in(client, staff)
+    response = post_form(
+        client,
+        f"/events/{event.id}/book",
+        rows(("Ada", "ada@nhs.example", "midwife"), ("Bo", "bo@nhs.example", "midwife")),
+    )
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert (
+        "Your trust&#39;s 1 places are all taken" in html
+        or "Your trust's 1 places are all taken" in html
+    )
+
+
+def test_a_trust_staff_private_feed_holds_the_events_their_trust_booked(
+    client: FlaskClient, staff
+) -> None:  # type: ignore[no-untyped-def]
+    from portal.feeds.service import reset_feed_token
+
+    booked_event = open_event()
+    other_event = open_event(title="Not booked")
+    book(booked_event, staff, 1)
+    token = reset_feed_token(staff)
+    db.session.commit()
+    body = client.get(f"/feeds/private/{token}.ics").get_data(as_text=True)
+    assert booked_event.uid in body and other_event.uid not in body
