@@ -15,9 +15,7 @@ MAX_ATTENDEES = 20
 JOB_ROLE_CHOICES = [SelectChoice("", "Choose a job role")] + [
     SelectChoice(role.value, role.label) for role in JobRole
 ]
-NEEDS_HINT = (
-    "Optional. This can include health information: tell us only what the event team needs to know."
-)
+NEEDS_HINT = "This can include health information: tell us only what the event team needs to know."
 
 
 class AttendeeForm(Form):

@@ -67,7 +67,9 @@ def book(event_id: int) -> ResponseReturnValue:
                     "event_id": event.id,
                     "ids": [o.registration.id for o in outcomes if o.registration is not None],
                     "reasons": {
-                        str(o.registration.id): o.message for o in outcomes if o.registration is not None
+                        str(o.registration.id): o.message
+                        for o in outcomes
+                        if o.registration is not None
                     },
                     "skipped": sum(1 for o in outcomes if o.registration is None),
                 }
@@ -171,7 +173,10 @@ def trust_withdraw(registration_id: int) -> ResponseReturnValue:
     if not registration.is_active:
         return redirect_after_post(url_for("registrations.trust_bookings"))
     return render(
-        "registrations/withdraw.jinja", registration=registration, form=form, self_service=False
+        "registrations/withdraw.jinja",
+        registration=registration,
+        form=form,
+        waiting=places(registration.event).waiting,
     )
 
 
@@ -239,11 +244,15 @@ def self_service_withdraw(token: str) -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate():
         abort(400)
-    withdraw(registration, by="attendee")
-    flash(
-        "You have withdrawn. Your place has been offered to the next person on the waiting list.",
-        "success",
-    )
+    was_confirmed = registration.is_confirmed
+    promoted = withdraw(registration, by="attendee")
+    if was_confirmed and promoted:
+        flash(
+            "You have withdrawn. Your place has gone to the next person on the waiting list.",
+            "success",
+        )
+    else:
+        flash("You have withdrawn.", "success")
     return redirect_after_post(url_for("registrations.self_service", token=token))
 
 
