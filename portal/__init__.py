@@ -66,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal.auth import passwords
+    from portal.auth import passwords, sessions
     from portal.web import assets, errors, security, templating
     from portal.web import logging as access_logging
 
@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     passwords.init_app(app)
+    sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
@@ -85,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     # Every model module must be imported before migrations or queries run.
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
+    from portal.auth import tokens as _tokens  # noqa: F401
     from portal.events import models as _events  # noqa: F401
     from portal.mail import models as _mail  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
@@ -96,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     # (done here rather than in the package, so that models can be imported on their own).
     from portal import admin, auth, events, feeds, pages, regions, registrations
     from portal.admin import routes as _admin_routes  # noqa: F401
+    from portal.auth import people_routes as _people_routes  # noqa: F401
     from portal.auth import routes as _auth_routes  # noqa: F401
     from portal.events import routes as _events_routes  # noqa: F401
     from portal.feeds import routes as _feeds_routes  # noqa: F401

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH
-from portal.auth.service import password_problem
+from portal.auth.service import AccountError, normalise_email, password_problem
 
 
 class SignInForm(FlaskForm):
@@ -59,3 +62,111 @@ class ChangePasswordForm(FlaskForm):
     def validate_new_password(self, field: PasswordField) -> None:
         if problem := password_problem(field.data or ""):
             raise ValidationError(problem)
+
+
+def _region_choices(regions: list[Any]) -> list[SelectChoice]:
+    return [SelectChoice("", "Choose a region")] + [SelectChoice(r.slug, r.name) for r in regions]
+
+
+def _trust_choices(trusts: list[Any]) -> list[SelectChoice]:
+    return [SelectChoice("", "Choose a trust")] + [
+        SelectChoice(t.ods_code, f"{t.name} ({t.ods_code})") for t in trusts
+    ]
+
+
+class ScopeForm(FlaskForm):
+    """A role with its scope: a region for coordinators, a trust for trust staff."""
+
+    role = SelectField("Role", validators=[DataRequired("Choose a role")])
+    region = SelectField("Region (for SHA coordinators)", validators=[Optional()])
+    trust = SelectField("Trust (for trust staff)", validators=[Optional()])
+
+    def __init__(
+        self, *args: Any, roles: list[Any], regions: list[Any], trusts: list[Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(r.value, r.label) for r in roles]
+        self.region.choices = _region_choices(regions)
+        self.trust.choices = _trust_choices(trusts)
+
+    def validate_region(self, field: SelectField) -> None:
+        if self.role.data == "coordinator" and not field.data:
+            raise ValidationError("Choose the coordinator's region")
+
+    def validate_trust(self, field: SelectField) -> None:
+        if self.role.data == "trust" and not field.data:
+            raise ValidationError("Choose the trust")
+
+
+class InviteForm(ScopeForm):
+    email = EmailField(
+        "Work e-mail address",
+        validators=[DataRequired("Enter the person's work e-mail address"), Length(max=254)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    name = StringField(
+        "Full name (optional)",
+        validators=[
+            Optional(),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def validate_email(self, field: EmailField) -> None:
+        try:
+            field.data = normalise_email(field.data or "")
+        except AccountError as exc:
+            raise ValidationError(
+                "Enter an e-mail address in the correct format, like name@nhs.net"
+            ) from exc
+
+
+class SetPasswordForm(FlaskForm):
+    """Accepting an invitation, or resetting a password."""
+
+    name = StringField(
+        "Full name",
+        validators=[
+            DataRequired("Enter your full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+        render_kw={"autocomplete": "name", "spellcheck": "false"},
+    )
+    new_password = PasswordField(
+        "New password",
+        description="At least 12 characters. A few unrelated words make a strong password.",
+        validators=[DataRequired("Enter a new password")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm_password = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Enter the new password again"),
+            EqualTo("new_password", message="The passwords do not match"),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def validate_new_password(self, field: PasswordField) -> None:
+        if problem := password_problem(field.data or ""):
+            raise ValidationError(problem)
+
+
+class ResetPasswordForm(SetPasswordForm):
+    name = None  # type: ignore[assignment]
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "E-mail address",
+        validators=[
+            DataRequired("Enter your e-mail address"),
+            Length(max=254, message="Enter your e-mail address"),
+        ],
+        render_kw={"autocomplete": "username", "spellcheck": "false"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only a CSRF token: resend, withdraw, deactivate."""

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from portal.auth import bp
+from portal.auth import bp, sessions
 from portal.auth.forms import ChangePasswordForm, NameForm, SignInForm
 from portal.auth.models import User
 from portal.auth.service import (
@@ -87,6 +87,7 @@ def sign_in() -> ResponseReturnValue:
                 # A fresh session at sign-in: nothing from before it survives (session fixation).
                 session.clear()
                 login_user(user)
+                sessions.start()
                 note_sign_in(user)
                 db.session.commit()
                 flash(f"You are signed in as {user.display_name}.", "success")
@@ -164,3 +165,10 @@ def account_password() -> ResponseReturnValue:
         name_form=NameForm(formdata=None, name=user.name),
         password_form=form,
     )
+
+
+@bp.post("/session/keep-alive")
+@login_required
+def keep_alive() -> ResponseReturnValue:
+    """ "Stay signed in": the request itself renews the session (see portal.auth.sessions)."""
+    return "", 204

@@ -73,6 +73,13 @@ def navigation_items() -> list[dict[str, Any]]:
                 }
             )
             items.append(_manage_events_item())
+            items.append(
+                {
+                    "href": url_for("auth.team"),
+                    "text": "Trust staff",
+                    "endpoints": {"auth.team", "auth.invite_person", "auth.person"},
+                }
+            )
         elif current_user.is_trust_staff and current_user.trust is not None:
             items.append(
                 {

@@ -327,6 +327,7 @@ PUBLIC_GET_PAGES = {
     "/feeds/events.ics",
     "/healthz",
     "/medical-advice",
+    "/password-reset",
     "/privacy",
     "/regions",
     "/sign-in",

@@ -1,0 +1,246 @@
+"""Bringing people in and managing them: invitations, roles, deactivation, password resets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+
+from portal.audit.service import record
+from portal.auth import tokens
+from portal.auth.models import Role, User
+from portal.auth.passwords import passwords
+from portal.auth.service import AccountError, create_user, find_by_email, password_problem
+from portal.auth.tokens import AccountToken, TokenPurpose
+from portal.extensions import db, utcnow
+from portal.mail.service import queue_message
+from portal.regions.models import Region, Trust
+from portal.web.urls import absolute_url
+
+SIGN_OFF = "The caesarean section network programme team"
+
+
+def can_invite(actor: Any, role: Role, region: Region | None, trust: Trust | None) -> bool:
+    """The programme team invite anyone; a coordinator invites staff of their own region's trusts."""
+    if not getattr(actor, "is_authenticated", False) or not actor.active:
+        return False
+    if actor.is_admin:
+        return True
+    return (
+        actor.is_coordinator
+        and role is Role.TRUST
+        and trust is not None
+        and trust.region_id == actor.region_id
+    )
+
+
+def can_manage_person(actor: Any, person: User) -> bool:
+    """Who may resend or revoke someone's invitation."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.is_admin:
+        return True
+    return (
+        actor.is_coordinator
+        and person.is_trust_staff
+        and person.trust is not None
+        and person.trust.region_id == actor.region_id
+    )
+
+
+def _invitation_mail(person: User, raw: str, actor: User) -> None:
+    days = int(current_app.config["INVITATION_DAYS"])
+    link = absolute_url("auth.accept_invitation", token=raw)
+    text = (
+        f"Dear {person.name or person.email},\n\n"
+        f"{actor.display_name} has invited you to the caesarean section network portal as "
+        f"{person.role.label.lower()} ({person.scope_label}).\n\n"
+        f"Set your password here within {days} days: {link}\n\n"
+        "The link works once, and only for this e-mail address. If you did not expect this "
+        "invitation, you can ignore this e-mail.\n\n"
+        f"{SIGN_OFF}\n"
+    )
+    queue_message(
+        to=person.email,
+        subject="You are invited to the caesarean section network portal",
+        text=text,
+        kind="user.invitation",
+        related_type="user",
+        related_id=person.id,
+    )
+
+
+def invite(
+    email: str,
+    role: Role,
+    *,
+    actor: User,
+    name: str = "",
+    region: Region | None = None,
+    trust: Trust | None = None,
+) -> User:
+    """Create the person without a password and e-mail them a single-use link; caller commits."""
+    if not can_invite(actor, role, region, trust):
+        raise AccountError("You can only invite staff of your own region's trusts")
+    person = create_user(email, role, name=name, region=region, trust=trust, actor=actor)
+    raw = tokens.issue(
+        person.id,
+        TokenPurpose.INVITATION,
+        timedelta(days=int(current_app.config["INVITATION_DAYS"])),
+        created_by_id=actor.id,
+    )
+    record("user.invited", "user", person.id, actor=actor, after={"role": role.value})
+    _invitation_mail(person, raw, actor)
+    return person
+
+
+def resend_invitation(person: User, *, actor: User) -> None:
+    if not can_manage_person(actor, person):
+        raise AccountError("You cannot manage this person's invitation")
+    if person.password_hash is not None:
+        raise AccountError("This person has already accepted their invitation")
+    raw = tokens.issue(
+        person.id,
+        TokenPurpose.INVITATION,
+        timedelta(days=int(current_app.config["INVITATION_DAYS"])),
+        created_by_id=actor.id,
+    )
+    record("user.invitation_resent", "user", person.id, actor=actor)
+    _invitation_mail(person, raw, actor)
+
+
+def revoke_invitation(person: User, *, actor: User) -> None:
+    if not can_manage_person(actor, person):
+        raise AccountError("You cannot manage this person's invitation")
+    if tokens.revoke_all(person.id, TokenPurpose.INVITATION):
+        record("user.invitation_revoked", "user", person.id, actor=actor)
+
+
+class LinkProblem(ValueError):
+    """An invitation or reset link that cannot be used; the message is for the person."""
+
+
+def usable_token(raw: str, purpose: TokenPurpose, now: datetime | None = None) -> AccountToken:
+    now = now or utcnow()
+    token = tokens.find(raw, purpose)
+    noun = "invitation" if purpose is TokenPurpose.INVITATION else "password reset link"
+    if token is None:
+        raise LinkProblem(
+            f"This {noun} is not valid. Check you copied the whole link from the e-mail."
+        )
+    if token.used_at is not None:
+        raise LinkProblem(f"This {noun} has already been used. Each link works once.")
+    if token.revoked_at is not None:
+        raise LinkProblem(
+            f"This {noun} has been replaced or withdrawn. Use the newest e-mail, or ask for a new one."
+        )
+    if now >= token.expires_at:
+        raise LinkProblem(f"This {noun} has expired. Ask for a new one.")
+    if not token.user.active:
+        raise LinkProblem("This account has been deactivated. Contact the programme team.")
+    return token
+
+
+def accept_invitation(raw: str, name: str, password: str, *, now: datetime | None = None) -> User:
+    """Set the invited person's name and password; the link is used up. Caller commits."""
+    token = usable_token(raw, TokenPurpose.INVITATION, now)
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    person = token.user
+    person.name = name.strip()
+    person.password_hash = passwords().hash(password)
+    token.used_at = now or utcnow()
+    record("user.invitation_accepted", "user", person.id, actor=person)
+    return person
+
+
+def change_role(
+    person: User, role: Role, *, actor: User, region: Region | None, trust: Trust | None
+) -> None:
+    """Change someone's role and scope (programme team only); caller commits."""
+    if not actor.is_admin:
+        raise AccountError("Only the programme team can change roles")
+    if person.id == actor.id:
+        raise AccountError(
+            "You cannot change your own role: ask another member of the programme team"
+        )
+    if role is Role.COORDINATOR and region is None:
+        raise AccountError("Choose the coordinator's region")
+    if role is Role.TRUST and trust is None:
+        raise AccountError("Choose the trust")
+    before = {"role": person.role.value, "region_id": person.region_id, "trust_id": person.trust_id}
+    person.role = role
+    person.region = region if role is Role.COORDINATOR else None
+    person.trust = trust if role is Role.TRUST else None
+    db.session.flush()
+    after = {"role": person.role.value, "region_id": person.region_id, "trust_id": person.trust_id}
+    if before != after:
+        # What they may do has changed: their sessions start again.
+        person.session_version += 1
+        record("user.role_changed", "user", person.id, actor=actor, before=before, after=after)
+
+
+def set_active(person: User, active: bool, *, actor: User) -> None:
+    """Deactivate (their sessions end on their next request) or reactivate; caller commits."""
+    if not actor.is_admin:
+        raise AccountError("Only the programme team can deactivate people")
+    if person.id == actor.id and not active:
+        raise AccountError("You cannot deactivate yourself")
+    if person.active == active:
+        return
+    person.active = active
+    if not active:
+        person.session_version += 1
+        tokens.revoke_all(person.id, TokenPurpose.INVITATION)
+        tokens.revoke_all(person.id, TokenPurpose.PASSWORD_RESET)
+    record("user.reactivated" if active else "user.deactivated", "user", person.id, actor=actor)
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if the address belongs to an active account with a password; say
+    nothing either way (the page is the same). Caller commits."""
+    person = find_by_email(email) if email else None
+    if person is None or not person.active or person.password_hash is None:
+        return
+    raw = tokens.issue(
+        person.id,
+        TokenPurpose.PASSWORD_RESET,
+        timedelta(minutes=int(current_app.config["PASSWORD_RESET_MINUTES"])),
+        created_by_id=None,
+    )
+    minutes = int(current_app.config["PASSWORD_RESET_MINUTES"])
+    link = absolute_url("auth.reset_password", token=raw)
+    queue_message(
+        to=person.email,
+        subject="Reset your password for the caesarean section network portal",
+        text=(
+            f"Dear {person.display_name},\n\n"
+            f"Someone asked to reset the password for this e-mail address. To choose a new "
+            f"password, open this link within {minutes} minutes: {link}\n\n"
+            "The link works once. If you did not ask, ignore this e-mail: your password has not changed.\n\n"
+            f"{SIGN_OFF}\n"
+        ),
+        kind="user.password_reset",
+        related_type="user",
+        related_id=person.id,
+    )
+    record("user.password_reset_requested", "user", person.id, actor=None)
+
+
+def reset_password(raw: str, password: str, *, now: datetime | None = None) -> User:
+    """Set a new password through a reset link; every session of the person ends. Caller commits."""
+    token = usable_token(raw, TokenPurpose.PASSWORD_RESET, now)
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    person = token.user
+    person.password_hash = passwords().hash(password)
+    person.session_version += 1
+    token.used_at = now or utcnow()
+    record("user.password_reset", "user", person.id, actor=person)
+    return person
+
+
+def is_invited(person: User) -> bool:
+    """Invited and not yet accepted."""
+    return person.password_hash is None

@@ -1,0 +1,54 @@
+"""Idle timeout and absolute lifetime of signed-in sessions (DESIGN.md: 30 minutes, 12 hours).
+
+The session records when it began and when it was last used; a request after either limit signs
+the person out. Pages warn two minutes before the idle timeout (static/js/session-timeout.js) and
+let the person stay signed in (WCAG 2.2.1 Timing Adjustable).
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, current_app, flash, request, session
+from flask_login import current_user, logout_user
+
+from portal.web.errors import sign_in_required
+
+SKIPPED_ENDPOINTS = {"static", "assets.asset", "pages.healthz"}
+WARNING_SECONDS = 120
+
+
+def start(now: float | None = None) -> None:
+    """Call at sign-in, after the session has been cleared."""
+    now = time.time() if now is None else now
+    session["_started"] = now
+    session["_seen"] = now
+
+
+def idle_seconds() -> int:
+    return int(current_app.config["SESSION_IDLE_MINUTES"]) * 60
+
+
+def enforce_limits() -> Response | None:
+    if request.endpoint in SKIPPED_ENDPOINTS or not current_user.is_authenticated:
+        return None
+    now = time.time()
+    started = session.get("_started")
+    seen = session.get("_seen")
+    if not isinstance(started, int | float) or not isinstance(seen, int | float):
+        start(now)
+        return None
+    lifetime = int(current_app.config["SESSION_LIFETIME_HOURS"]) * 3600
+    if now - seen > idle_seconds() or now - started > lifetime:
+        logout_user()
+        session.clear()
+        flash("You were signed out to keep your account safe. Sign in again to carry on.", "info")
+        return sign_in_required()
+    session["_seen"] = now
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_limits)
+    app.jinja_env.globals["session_warning_seconds"] = WARNING_SECONDS
+    app.jinja_env.globals["session_idle_seconds"] = idle_seconds
