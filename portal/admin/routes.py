@@ -10,6 +10,8 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.mail.models import MailStatus
 from portal.mail.service import MailError, failed_messages, outbox_counts, retry_failed
+from portal.regions.models import Trust
+from portal.regions.service import regions_in_order
 from portal.web.htmx import redirect_after_post, render
 
 PAGE_SIZE = 25
@@ -27,8 +29,24 @@ def people() -> ResponseReturnValue:
     """Everyone who can sign in, with search by name or e-mail and a role filter."""
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
+    status = request.args.get("status", "")
+    regions = regions_in_order()
+    region = next((r for r in regions if r.slug == request.args.get("region", "")), None)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(User)
+    if region is not None:
+        # A region's people: its coordinators and the staff of its trusts.
+        query = query.outerjoin(Trust, User.trust_id == Trust.id).where(
+            or_(User.region_id == region.id, Trust.region_id == region.id)
+        )
+    if status == "active":
+        query = query.where(User.active.is_(True), User.password_hash.is_not(None))
+    elif status == "invited":
+        query = query.where(User.active.is_(True), User.password_hash.is_(None))
+    elif status == "deactivated":
+        query = query.where(User.active.is_(False))
+    else:
+        status = ""
     if q:
         needle = q.lower()
         query = query.where(
@@ -55,6 +73,9 @@ def people() -> ResponseReturnValue:
         people=people,
         q=q,
         role=role,
+        status_filter=status,
+        regions=regions,
+        region=region,
         roles=list(Role),
         page=page,
         pages=pages,

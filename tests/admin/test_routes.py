@@ -78,3 +78,42 @@ def test_an_admin_erases_one_persons_bookings(client: FlaskClient) -> None:
 def test_only_admins_erase_bookings(client: FlaskClient, role: str) -> None:
     sign_in(client, make_user(role))
     assert client.get("/admin/privacy").status_code == 403
+
+
+def test_people_list_filters_by_region_and_status(client: FlaskClient) -> None:
+    from portal.auth.models import Role
+    from portal.auth.service import create_user
+    from portal.extensions import db
+    from tests.conftest import make_trust, region
+
+    admin = make_user("admin", "boss@example.org", name="Boss")
+    make_user(
+        "coordinator", "london.coord@example.org", name="London Coordinator", region_slug="london"
+    )
+    make_user(
+        "trust",
+        "london.staff@example.org",
+        name="London Staff",
+        trust=make_trust("L NHS Trust", "RL1", "london"),
+    )
+    make_user(
+        "coordinator", "ne.coord@example.org", name="North Coordinator", region_slug="north-east"
+    )
+    create_user(
+        "invited@example.org", Role.COORDINATOR, name="Invited Person", region=region("london")
+    )
+    gone = make_user("admin", "gone@example.org", name="Gone Person")
+    gone.active = False
+    db.session.commit()
+    sign_in(client, admin)
+    london = client.get("/admin/people?region=london").get_data(as_text=True)
+    assert (
+        "London Coordinator" in london
+        and "London Staff" in london
+        and "North Coordinator" not in london
+    )
+    invited = client.get("/admin/people?status=invited").get_data(as_text=True)
+    assert "Invited Person" in invited and "London Staff" not in invited
+    deactivated = client.get("/admin/people?status=deactivated").get_data(as_text=True)
+    results = deactivated.split('id="people-results"')[1]
+    assert "Gone Person" in results and "Boss" not in results
