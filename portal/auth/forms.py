@@ -78,22 +78,32 @@ class ScopeForm(FlaskForm):
     """A role with its scope: a region for coordinators, a trust for trust staff."""
 
     role = SelectField("Role", validators=[DataRequired("Choose a role")])
-    region = SelectField("Region (for SHA coordinators)", validators=[Optional()])
-    trust = SelectField("Trust (for trust staff)", validators=[Optional()])
+    # No Optional(): it would stop the checks below that say which scope a role needs.
+    region = SelectField("Region (for SHA coordinators)", validate_choice=False)
+    trust = SelectField("Trust (for trust staff)", validate_choice=False)
 
     def __init__(
         self, *args: Any, roles: list[Any], regions: list[Any], trusts: list[Any], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = [SelectChoice(r.value, r.label) for r in roles]
+        # No default: an admin who forgot to choose must not invite someone with full rights.
+        self.role.choices = [SelectChoice("", "Choose a role")] + [
+            SelectChoice(r.value, r.label) for r in roles
+        ]
         self.region.choices = _region_choices(regions)
         self.trust.choices = _trust_choices(trusts)
 
+    # The choices are checked here rather than by WTForms, because a form for a coordinator does
+    # not show (or send) the region field at all.
     def validate_region(self, field: SelectField) -> None:
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError("Not a valid choice")
         if self.role.data == "coordinator" and not field.data:
             raise ValidationError("Choose the coordinator's region")
 
     def validate_trust(self, field: SelectField) -> None:
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError("Not a valid choice")
         if self.role.data == "trust" and not field.data:
             raise ValidationError("Choose the trust")
 

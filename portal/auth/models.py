@@ -25,6 +25,15 @@ class Role(enum.StrEnum):
             Role.TRUST: "Trust staff",
         }[self]
 
+    @property
+    def in_sentence(self) -> str:
+        """The label inside a sentence: "a member of the programme team", "an SHA coordinator"."""
+        return {
+            Role.ADMIN: "a member of the programme team",
+            Role.COORDINATOR: "an SHA coordinator",
+            Role.TRUST: "trust staff",
+        }[self]
+
 
 class User(db.Model):
     __tablename__ = "users"

@@ -55,7 +55,7 @@ def _invitation_mail(person: User, raw: str, actor: User) -> None:
     text = (
         f"Dear {person.name or person.email},\n\n"
         f"{actor.display_name} has invited you to the caesarean section network portal as "
-        f"{person.role.label.lower()} ({person.scope_label}).\n\n"
+        f"{person.role.in_sentence} ({person.scope_label}).\n\n"
         f"Set your password here within {days} days: {link}\n\n"
         "The link works once, and only for this e-mail address. If you did not expect this "
         "invitation, you can ignore this e-mail.\n\n"

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import func, select
 
-from portal.auth import bp
+from portal.auth import bp, sessions
 from portal.auth.forms import (
     ConfirmForm,
     ForgotPasswordForm,
@@ -31,7 +31,7 @@ from portal.auth.people import (
     set_active,
     usable_token,
 )
-from portal.auth.service import AccountError
+from portal.auth.service import AccountError, note_sign_in
 from portal.auth.tokens import TokenPurpose, pending_invitation
 from portal.extensions import db, limiter
 from portal.regions.models import Region, Trust
@@ -200,7 +200,7 @@ def role(user_id: int) -> ResponseReturnValue:
         else:
             db.session.commit()
             flash(
-                f"{found.display_name} is now {found.role.label.lower()} ({found.scope_label}).",
+                f"{found.display_name} is now {found.role.in_sentence} ({found.scope_label}).",
                 "success",
             )
             return redirect_after_post(url_for("auth.person", user_id=found.id))
@@ -261,6 +261,9 @@ def accept_invitation_page(token: str) -> ResponseReturnValue:
             db.session.commit()
             session.clear()
             login_user(person)
+            sessions.start()
+            note_sign_in(person)
+            db.session.commit()
             flash("Welcome. Your account is ready and you are signed in.", "success")
             return redirect_after_post(url_for("auth.account"), reload=True)
     status = 422 if request.method == "POST" else 200
@@ -309,6 +312,9 @@ def reset_password_page(token: str) -> ResponseReturnValue:
             db.session.commit()
             session.clear()
             login_user(person)
+            sessions.start()
+            note_sign_in(person)
+            db.session.commit()
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",
                 "success",

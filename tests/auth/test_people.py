@@ -322,3 +322,20 @@ def test_stay_signed_in_renews_the_session(client: FlaskClient) -> None:
 
 def test_roles_are_still_plain_values() -> None:
     assert Role("trust") is Role.TRUST and PASSWORD
+
+
+def test_the_scope_a_role_needs_is_asked_for_next_to_its_field(client: FlaskClient) -> None:
+    sign_in(client, make_user("admin", "boss@example.org"))
+    no_region = invite_as(
+        client, {"email": "c@nhs.example", "role": "coordinator", "region": "", "trust": ""}
+    )
+    assert (
+        no_region.status_code == 422
+        and "Choose the coordinator&#39;s region" in no_region.get_data(as_text=True)
+    )
+    no_role = invite_as(client, {"email": "r@nhs.example", "role": "", "region": "", "trust": ""})
+    assert no_role.status_code == 422 and "Choose a role" in no_role.get_data(as_text=True)
+    assert (
+        db.session.query(User).filter(User.email.in_(["c@nhs.example", "r@nhs.example"])).count()
+        == 0
+    )
