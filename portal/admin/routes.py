@@ -32,6 +32,8 @@ def people() -> ResponseReturnValue:
     status = request.args.get("status", "")
     regions = regions_in_order()
     region = next((r for r in regions if r.slug == request.args.get("region", "")), None)
+    trusts = list(db.session.scalars(select(Trust).order_by(Trust.name)))
+    trust = next((t for t in trusts if t.ods_code == request.args.get("trust", "")), None)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(User)
     if region is not None:
@@ -39,6 +41,8 @@ def people() -> ResponseReturnValue:
         query = query.outerjoin(Trust, User.trust_id == Trust.id).where(
             or_(User.region_id == region.id, Trust.region_id == region.id)
         )
+    if trust is not None:
+        query = query.where(User.trust_id == trust.id)
     if status == "active":
         query = query.where(User.active.is_(True), User.password_hash.is_not(None))
     elif status == "invited":
@@ -76,6 +80,8 @@ def people() -> ResponseReturnValue:
         status_filter=status,
         regions=regions,
         region=region,
+        trusts=trusts,
+        trust=trust,
         roles=list(Role),
         page=page,
         pages=pages,
