@@ -97,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     # Each feature's package holds its blueprint; importing its routes module attaches the views
     # (done here rather than in the package, so that models can be imported on their own).
     from portal import admin, auth, events, feeds, pages, regions, registrations
+    from portal.admin import audit_log as _admin_audit_log  # noqa: F401
+    from portal.admin import directory as _admin_directory  # noqa: F401
     from portal.admin import routes as _admin_routes  # noqa: F401
     from portal.auth import people_routes as _people_routes  # noqa: F401
     from portal.auth import routes as _auth_routes  # noqa: F401

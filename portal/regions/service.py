@@ -6,13 +6,18 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import record
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.reference import SHAS
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
 
 TRUST_CSV_HEADER = ("name", "ods_code", "region", "participating")
 # NHS trust organisation codes are three characters (R followed by two, e.g. RJ1) and site
@@ -82,6 +87,96 @@ def participating_trusts() -> list[Trust]:
             .order_by(Region.sort_order, Trust.name)
         )
     )
+
+
+# --- Changes by the programme team -------------------------------------------------------------
+
+
+class OdsCodeTaken(Exception):
+    """Another trust already has this ODS code (the database refused a second one)."""
+
+    def __init__(self, ods_code: str) -> None:
+        super().__init__(f"Another trust already has the ODS code {ods_code}")
+        self.ods_code = ods_code
+
+
+def ods_code_in_use(ods_code: str, *, other_than: Trust | None = None) -> bool:
+    found = trust_by_code(ods_code)
+    return found is not None and (other_than is None or found.id != other_than.id)
+
+
+def create_trust(values: dict[str, Any], *, actor: User | None) -> Trust:
+    """Add a trust (name, ods_code, region, participating); audited. The caller commits."""
+    if ods_code_in_use(values["ods_code"]):
+        raise OdsCodeTaken(values["ods_code"])
+    trust = Trust()
+    _save_trust(trust, values)
+    record("trust.created", "trust", trust.id, actor=actor, after=_trust_state(trust))
+    return trust
+
+
+def update_trust(trust: Trust, values: dict[str, Any], *, actor: User | None) -> bool:
+    """Change a trust's details; audited with before and after. False if nothing changed."""
+    if ods_code_in_use(values["ods_code"], other_than=trust):
+        raise OdsCodeTaken(values["ods_code"])
+    before = _trust_state(trust)
+    _save_trust(trust, values)
+    after = _trust_state(trust)
+    if after == before:
+        return False
+    record("trust.updated", "trust", trust.id, actor=actor, before=before, after=after)
+    return True
+
+
+def _save_trust(trust: Trust, values: dict[str, Any]) -> None:
+    # In a savepoint, so that losing a race for an ODS code leaves the transaction usable.
+    try:
+        with db.session.begin_nested():
+            db.session.add(trust)
+            for name, value in values.items():
+                setattr(trust, name, value)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise OdsCodeTaken(values["ods_code"]) from exc
+
+
+#: What the programme team may change about a region; the slug (in URLs and on the command
+#: line) stays as the reference data has it.
+REGION_FIELDS = ("name", "short_name", "contact_name", "contact_email", "contact_phone")
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+
+
+def region_name_in_use(name: str, *, other_than: Region) -> bool:
+    found = db.session.scalar(
+        select(Region.id).where(func.lower(Region.name) == name.strip().lower())
+    )
+    return found is not None and found != other_than.id
+
+
+def update_region(region: Region, values: dict[str, str], *, actor: User | None) -> bool:
+    """Change a region's names and coordinator contact; audited. False if nothing changed.
+
+    Contact details typed by the programme team are real: a changed contact is no longer demo.
+    """
+    before = _region_state(region)
+    if any(getattr(region, name) != values[name] for name in CONTACT_FIELDS):
+        region.contact_is_demo = False
+    for name in REGION_FIELDS:
+        setattr(region, name, values[name])
+    after = _region_state(region)
+    if after == before:
+        return False
+    db.session.flush()
+    record("region.updated", "region", region.id, actor=actor, before=before, after=after)
+    return True
+
+
+def _region_state(region: Region) -> dict[str, object]:
+    return {
+        "slug": region.slug,
+        **{name: getattr(region, name) for name in REGION_FIELDS},
+        "contact_is_demo": region.contact_is_demo,
+    }
 
 
 # --- CSV import ------------------------------------------------------------------------------
@@ -227,3 +322,37 @@ def _trust_state(trust: Trust) -> dict[str, object]:
         "region": trust.region.slug,
         "participating": trust.participating,
     }
+
+
+@dataclass
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+def planned_changes(rows: list[TrustRow]) -> dict[str, list[FieldChange]]:
+    """For each row a plan would update (by ODS code): what would change, as people read it."""
+    if not rows:
+        return {}
+    regions = {r.slug: r for r in db.session.scalars(select(Region))}
+    existing = {t.ods_code: t for t in db.session.scalars(select(Trust))}
+    yes_no = {True: "Yes", False: "No"}
+    result: dict[str, list[FieldChange]] = {}
+    for row in rows:
+        trust = existing.get(row.ods_code)
+        if trust is None:  # removed since the plan was made: it would be an error on apply
+            continue
+        found = []
+        if trust.name != row.name:
+            found.append(FieldChange("Name", trust.name, row.name))
+        if trust.region.slug != row.region_slug:
+            found.append(
+                FieldChange("Region", trust.region.short_name, regions[row.region_slug].short_name)
+            )
+        if trust.participating != row.participating:
+            found.append(
+                FieldChange("Participating", yes_no[trust.participating], yes_no[row.participating])
+            )
+        result[row.ods_code] = found
+    return result

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from wtforms import Field, StringField
+from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
 LONDON = ZoneInfo("Europe/London")
@@ -63,7 +64,8 @@ class DateInputField(Field):
 
     def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
         self.process_errors = []
-        self.data = data if data is not None else self.default
+        # WTForms passes `unset_value` when neither an object nor keyword data gives a value.
+        self.data = data if data is not None and data is not unset_value else self.default
         if callable(self.data):
             self.data = self.data()
         if isinstance(self.data, date):

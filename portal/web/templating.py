@@ -116,6 +116,29 @@ def navigation_items() -> list[dict[str, Any]]:
                     "endpoints": {"admin.privacy"},
                 }
             )
+            items.append(
+                {
+                    "href": url_for("admin.trusts"),
+                    "text": "Directory",
+                    "endpoints": {
+                        "admin.trusts",
+                        "admin.new_trust",
+                        "admin.edit_trust",
+                        "admin.import_trusts",
+                        "admin.import_preview",
+                        "admin.import_apply",
+                        "admin.regions",
+                        "admin.edit_region",
+                    },
+                }
+            )
+            items.append(
+                {
+                    "href": url_for("admin.audit_log"),
+                    "text": "Audit log",
+                    "endpoints": {"admin.audit_log"},
+                }
+            )
     items.append(
         {"href": url_for("pages.contact"), "text": "Contact", "endpoints": {"pages.contact"}}
     )

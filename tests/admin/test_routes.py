@@ -112,7 +112,9 @@ def test_people_list_filters_by_region_and_status(client: FlaskClient) -> None:
         and "London Staff" in london
         and "North Coordinator" not in london
     )
-    by_trust = client.get("/admin/people?trust=RL1").get_data(as_text=True).split('id="people-results"')[1]
+    by_trust = (
+        client.get("/admin/people?trust=RL1").get_data(as_text=True).split('id="people-results"')[1]
+    )
     assert "London Staff" in by_trust and "London Coordinator" not in by_trust
     invited = client.get("/admin/people?status=invited").get_data(as_text=True)
     assert "Invited Person" in invited and "London Staff" not in invited

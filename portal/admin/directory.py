@@ -1,0 +1,327 @@
+"""The directory: the programme's trusts (one by one or from a CSV file) and its ten regions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.admin import bp
+from portal.admin import trust_import as uploads
+from portal.admin.forms import ApplyImportForm, RegionForm, TrustForm, TrustImportForm
+from portal.extensions import db
+from portal.regions.models import Region, Trust
+from portal.regions.service import (
+    TRUST_CSV_HEADER,
+    ImportPlan,
+    OdsCodeTaken,
+    apply_trust_import,
+    create_trust,
+    plan_trust_import,
+    planned_changes,
+    region_by_slug,
+    regions_in_order,
+    trust_counts_by_region,
+    update_region,
+    update_trust,
+)
+from portal.web.htmx import redirect_after_post, render
+
+PAGE_SIZE = 25
+#: How many rows of each kind the import preview lists; the counts cover every row.
+PREVIEW_ROWS = 100
+#: The session key listing this person's uploads (id -> file name), newest last.
+UPLOADS_KEY = "trust_imports"
+MAX_UPLOADS_IN_SESSION = 5
+
+
+# --- Trusts --------------------------------------------------------------------------------
+
+
+@bp.get("/trusts")
+def trusts() -> ResponseReturnValue:
+    """Every trust, with search by name or ODS code and filters by region and participation."""
+    q = request.args.get("q", "").strip()[:100]
+    regions = regions_in_order()
+    region = request.args.get("region", "")
+    if region not in {r.slug for r in regions}:
+        region = ""
+    participating = request.args.get("participating", "")
+    if participating not in {"yes", "no"}:
+        participating = ""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+
+    query = select(Trust).join(Trust.region)
+    if q:
+        needle = q.lower()
+        query = query.where(
+            or_(
+                func.lower(Trust.name).contains(needle, autoescape=True),
+                func.lower(Trust.ods_code).contains(needle, autoescape=True),
+            )
+        )
+    if region:
+        query = query.where(Region.slug == region)
+    if participating:
+        query = query.where(Trust.participating.is_(participating == "yes"))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(page, pages)
+    found = db.session.scalars(
+        query.order_by(func.lower(Trust.name), Trust.ods_code)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    filters = {"q": q, "region": region, "participating": participating}
+    return render(
+        "admin/trusts.jinja",
+        # Only the search form asks for the results alone; other htmx requests (HX-Location
+        # after adding a trust) load the page.
+        "results" if request.headers.get("HX-Target") == "trust-results" else None,
+        trusts=found,
+        regions=regions,
+        filters=filters,
+        args={name: value for name, value in filters.items() if value},
+        filtered=any(filters.values()),
+        any_trusts=bool(total) or db.session.scalar(select(Trust.id).limit(1)) is not None,
+        page=page,
+        pages=pages,
+        total=total,
+    )
+
+
+@bp.route("/trusts/new", methods=["GET", "POST"])
+def new_trust() -> ResponseReturnValue:
+    form = TrustForm(regions=regions_in_order())
+    if request.method == "POST":
+        if form.validate():
+            try:
+                trust = create_trust(form.values(), actor=current_user)
+            except OdsCodeTaken as exc:
+                form.ods_code.errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(f"{trust.name} ({trust.ods_code}) has been added.", "success")
+                return redirect_after_post(url_for("admin.trusts"))
+        return render("admin/trust_form.jinja", "trust_form", status=422, form=form, trust=None)
+    return render("admin/trust_form.jinja", form=form, trust=None)
+
+
+@bp.route("/trusts/<int:trust_id>/edit", methods=["GET", "POST"])
+def edit_trust(trust_id: int) -> ResponseReturnValue:
+    trust = db.session.get(Trust, trust_id)
+    if trust is None:
+        abort(404)
+    if request.method == "GET":
+        form = TrustForm(regions=regions_in_order(), trust=trust, obj=trust)
+        form.region.data = trust.region.slug
+        return render("admin/trust_form.jinja", form=form, trust=trust)
+    form = TrustForm(regions=regions_in_order(), trust=trust)
+    if form.validate():
+        try:
+            changed = update_trust(trust, form.values(), actor=current_user)
+        except OdsCodeTaken as exc:
+            form.ods_code.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(
+                f"{trust.name} ({trust.ods_code}) has been updated."
+                if changed
+                else f"Nothing was changed for {trust.name}.",
+                "success" if changed else "info",
+            )
+            return redirect_after_post(url_for("admin.trusts"))
+    return render("admin/trust_form.jinja", "trust_form", status=422, form=form, trust=trust)
+
+
+# --- Trusts from a CSV file ----------------------------------------------------------------
+
+
+@bp.route("/trusts/import", methods=["GET", "POST"])
+def import_trusts() -> ResponseReturnValue:
+    """Upload a CSV file of trusts; it is checked and shown before anything changes."""
+    form = TrustImportForm()
+    if request.method == "GET":
+        return render("admin/trust_import.jinja", form=form, csv_header=TRUST_CSV_HEADER)
+    if form.validate():
+        storage = form.csv_file.data
+        # Read one byte beyond the limit: enough to know the file is too large.
+        data = storage.stream.read(uploads.MAX_BYTES + 1)
+        if len(data) > uploads.MAX_BYTES:
+            form.csv_file.errors.append(
+                f"The file must be smaller than {uploads.MAX_SIZE_LABEL}: split it into smaller "
+                "files and import them one by one"
+            )
+        else:
+            plan = plan_trust_import(data)
+            if plan.problem:
+                form.csv_file.errors.append(plan.problem)
+            else:
+                upload_id = uploads.store_upload(data)
+                _remember_upload(upload_id, storage.filename or "trusts.csv")
+                return redirect_after_post(url_for("admin.import_preview", upload_id=upload_id))
+    return render(
+        "admin/trust_import.jinja",
+        "import_form",
+        status=422,
+        form=form,
+        csv_header=TRUST_CSV_HEADER,
+    )
+
+
+@bp.get("/trusts/import/<upload_id>")
+def import_preview(upload_id: str) -> ResponseReturnValue:
+    data = _upload_of_this_session(upload_id)
+    if data is None:
+        return _upload_gone()
+    plan = plan_trust_import(data)
+    form = ApplyImportForm(fingerprint=uploads.plan_fingerprint(plan))
+    return render("admin/trust_import_preview.jinja", **_preview(upload_id, plan, form))
+
+
+@bp.post("/trusts/import/<upload_id>")
+def import_apply(upload_id: str) -> ResponseReturnValue:
+    """Apply the upload, planned afresh; refused while rows are rejected, unless skipped."""
+    form = ApplyImportForm()
+    form.validate()  # only the CSRF token can fail, and that is answered before we get here
+    data = _upload_of_this_session(upload_id)
+    if data is None:
+        return _upload_gone()
+    plan = plan_trust_import(data)
+    fingerprint = uploads.plan_fingerprint(plan)
+    if plan.problem:  # the same bytes were fine at upload; kept for safety
+        form.form_errors.append(plan.problem)
+    elif form.fingerprint.data != fingerprint:
+        form.form_errors.append(
+            "The trusts have changed since this preview was made, so it has been made again. "
+            "Check it, then apply the import."
+        )
+    elif plan.rejected and not form.skip_invalid.data:
+        form.skip_invalid.errors.append(
+            f"{_rows(len(plan.rejected))} cannot be imported. Fix the file and upload it "
+            "again, or choose to import the valid rows and skip the rejected ones"
+        )
+    else:
+        try:
+            created, updated = apply_trust_import(plan, actor=current_user)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.form_errors.append(
+                "Another change to the trusts was saved while importing, so nothing was "
+                "imported. Check the preview again, then apply the import."
+            )
+        else:
+            uploads.discard_upload(upload_id)
+            _forget_upload(upload_id)
+            flash(_import_summary(created, updated, plan), "success")
+            return redirect_after_post(url_for("admin.trusts"))
+    form.fingerprint.data = fingerprint
+    return render(
+        "admin/trust_import_preview.jinja",
+        "preview",
+        status=422,
+        **_preview(upload_id, plan, form),
+    )
+
+
+def _preview(upload_id: str, plan: ImportPlan, form: ApplyImportForm) -> dict[str, Any]:
+    return {
+        "upload_id": upload_id,
+        "filename": session.get(UPLOADS_KEY, {}).get(upload_id, "trusts.csv"),
+        "plan": plan,
+        "form": form,
+        "show": PREVIEW_ROWS,
+        "changes": planned_changes(plan.update[:PREVIEW_ROWS]),
+        "regions": {r.slug: r for r in regions_in_order()},
+        "keep_minutes": int(uploads.KEEP_FOR.total_seconds() // 60),
+    }
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")
+
+
+def _trusts(count: int) -> str:
+    return f"{count:,} trust" + ("" if count == 1 else "s")
+
+
+def _import_summary(created: int, updated: int, plan: ImportPlan) -> str:
+    parts = [
+        f"{_trusts(created)} added",
+        f"{updated:,} updated",
+        f"{len(plan.unchanged):,} unchanged",
+    ]
+    if plan.rejected:
+        parts.append(f"{_rows(len(plan.rejected))} skipped")
+    return "Import finished: " + ", ".join(parts) + "."
+
+
+def _remember_upload(upload_id: str, filename: str) -> None:
+    known = dict(session.get(UPLOADS_KEY, {}))
+    known[upload_id] = filename[:100]
+    # Keep only the latest few; the files of older ones expire on their own.
+    session[UPLOADS_KEY] = dict(list(known.items())[-MAX_UPLOADS_IN_SESSION:])
+
+
+def _forget_upload(upload_id: str) -> None:
+    known = dict(session.get(UPLOADS_KEY, {}))
+    known.pop(upload_id, None)
+    session[UPLOADS_KEY] = known
+
+
+def _upload_of_this_session(upload_id: str) -> bytes | None:
+    """The upload's bytes if this session made it and it is still kept; otherwise None."""
+    if upload_id not in session.get(UPLOADS_KEY, {}):
+        return None
+    data = uploads.load_upload(upload_id)
+    if data is None:
+        _forget_upload(upload_id)
+    return data
+
+
+def _upload_gone() -> ResponseReturnValue:
+    flash(
+        "That upload is no longer available: uploaded files are kept for "
+        f"{int(uploads.KEEP_FOR.total_seconds() // 60)} minutes and can be applied once. "
+        "Upload the file again.",
+        "info",
+    )
+    return redirect_after_post(url_for("admin.import_trusts"))
+
+
+# --- Regions -------------------------------------------------------------------------------
+
+
+@bp.get("/regions")
+def regions() -> ResponseReturnValue:
+    return render(
+        "admin/regions.jinja", regions=regions_in_order(), counts=trust_counts_by_region()
+    )
+
+
+@bp.route("/regions/<slug>/edit", methods=["GET", "POST"])
+def edit_region(slug: str) -> ResponseReturnValue:
+    region = region_by_slug(slug)
+    if region is None:
+        abort(404)
+    if request.method == "GET":
+        return render(
+            "admin/region_form.jinja", form=RegionForm(region=region, obj=region), region=region
+        )
+    form = RegionForm(region=region)
+    if form.validate():
+        changed = update_region(region, form.values(), actor=current_user)
+        db.session.commit()
+        flash(
+            f"{region.name} has been updated."
+            if changed
+            else f"Nothing was changed for {region.name}.",
+            "success" if changed else "info",
+        )
+        return redirect_after_post(url_for("admin.regions"))
+    return render("admin/region_form.jinja", "region_form", status=422, form=form, region=region)

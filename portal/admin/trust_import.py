@@ -1,0 +1,90 @@
+"""Trust CSV files uploaded from the web, kept on the server between preview and apply.
+
+The bytes stay in the instance folder (`imports/<random id>.csv`), never with the browser; the
+person's session lists the ids it uploaded, so an id alone is worth nothing to anyone else. A file
+is used once, and none is kept longer than `KEEP_FOR`. On apply the file is planned again: the
+trusts may have changed since the preview.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import time
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+
+from portal.regions.service import ImportPlan
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_SIZE_LABEL = "2 MB"
+KEEP_FOR = timedelta(hours=1)
+UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{24}$")
+
+
+def imports_folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def store_upload(data: bytes) -> str:
+    """Keep the bytes of an upload; return its new random id. Old uploads are cleared first."""
+    discard_expired()
+    folder = imports_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    upload_id = secrets.token_urlsafe(18)
+    (folder / f"{upload_id}.csv").write_bytes(data)
+    return upload_id
+
+
+def _path(upload_id: str) -> Path | None:
+    if not UPLOAD_ID.match(upload_id):
+        return None
+    return imports_folder() / f"{upload_id}.csv"
+
+
+def load_upload(upload_id: str) -> bytes | None:
+    """The bytes of an upload, or None if there is no such upload or it has expired."""
+    path = _path(upload_id)
+    if path is None:
+        return None
+    try:
+        if time.time() - path.stat().st_mtime > KEEP_FOR.total_seconds():
+            path.unlink(missing_ok=True)
+            return None
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def discard_upload(upload_id: str) -> None:
+    path = _path(upload_id)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def discard_expired() -> int:
+    """Delete the uploads older than KEEP_FOR; return how many were deleted."""
+    folder = imports_folder()
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - KEEP_FOR.total_seconds()
+    deleted = 0
+    for path in folder.glob("*.csv"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+        except FileNotFoundError:
+            pass  # another worker got there first
+    return deleted
+
+
+def plan_fingerprint(plan: ImportPlan) -> str:
+    """A digest of everything the plan would do, to tell whether a fresh plan differs."""
+    payload = json.dumps(asdict(plan), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()

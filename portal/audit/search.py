@@ -1,0 +1,104 @@
+"""Finding entries in the audit log (read only: entries are never changed or deleted)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from portal.audit.models import AuditEntry
+from portal.auth.models import User
+from portal.extensions import db
+from portal.web.dates import LONDON
+
+
+@dataclass
+class AuditFilters:
+    person: str = ""  # part of the e-mail address of who did it
+    object_type: str = ""
+    action: str = ""
+    date_from: date | None = None  # London dates, both days included
+    date_to: date | None = None
+
+
+def london_day_start(day: date) -> datetime:
+    """The UTC instant at which `day` begins in England."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+
+
+def entries_query(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
+    """The entries that match, newest first."""
+    query = select(AuditEntry)
+    if filters.person:
+        query = query.join(User, AuditEntry.actor_id == User.id).where(
+            User.email.contains(filters.person.lower(), autoescape=True)
+        )
+    if filters.object_type:
+        query = query.where(AuditEntry.object_type == filters.object_type)
+    if filters.action:
+        query = query.where(AuditEntry.action == filters.action)
+    if filters.date_from is not None:
+        query = query.where(AuditEntry.at >= london_day_start(filters.date_from))
+    if filters.date_to is not None:
+        query = query.where(AuditEntry.at < london_day_start(filters.date_to + timedelta(days=1)))
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def count(query: Select[tuple[AuditEntry]]) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def object_types() -> list[str]:
+    """The kinds of object the log has entries for."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
+        )
+    )
+
+
+def actions() -> list[str]:
+    """The actions the log has entries for."""
+    return list(
+        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    )
+
+
+def as_json(state: dict[str, Any] | None) -> str:
+    """A before or after state as compact JSON ("" when there is none)."""
+    if state is None:
+        return ""
+    return json.dumps(state, sort_keys=True, ensure_ascii=False, default=str)
+
+
+@dataclass
+class Change:
+    field: str
+    before: str | None  # None: the field was not there before (a creation)
+    after: str | None  # None: the field is gone after (a removal)
+
+
+def changes_of(entry: AuditEntry, limit: int = 200) -> list[Change]:
+    """The fields an entry records, before and after, as short text, changed fields first."""
+    before, after = entry.before or {}, entry.after or {}
+
+    def text(value: Any) -> str:
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+    fields = list(dict.fromkeys([*before, *after]))
+    found = []
+    for name in fields:
+        if name in before and name in after and before[name] == after[name]:
+            continue
+        found.append(
+            Change(
+                name,
+                text(before[name]) if name in before else None,
+                text(after[name]) if name in after else None,
+            )
+        )
+    return found
