@@ -146,6 +146,7 @@ def import_trusts() -> ResponseReturnValue:
     """Upload a CSV file of trusts; it is checked and shown before anything changes."""
     form = TrustImportForm()
     if request.method == "GET":
+        uploads.discard_expired()
         return render("admin/trust_import.jinja", form=form, csv_header=TRUST_CSV_HEADER)
     if form.validate():
         storage = form.csv_file.data

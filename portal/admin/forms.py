@@ -80,10 +80,7 @@ class TrustForm(FlaskForm):
         choices=[],
         validators=[DataRequired("Choose the region the trust is in")],
     )
-    participating = BooleanField(
-        "This trust takes part in the Rapid Improvement Programme",
-        description="One of the twenty trusts (two in each region) that get the programme's support.",
-    )
+    participating = BooleanField("This trust takes part in the Rapid Improvement Programme")
 
     def __init__(
         self, *args: Any, regions: list[Region], trust: Trust | None = None, **kwargs: Any
@@ -114,7 +111,7 @@ class TrustForm(FlaskForm):
 class TrustImportForm(FlaskForm):
     csv_file = FileField(
         "Upload a CSV file",
-        description="UTF-8 text, no larger than 2 MB, with the header name,ods_code,region,participating",
+        description="Saved as CSV UTF-8, no larger than 2 MB",
         validators=[FileRequired("Select a CSV file")],
         render_kw={"accept": ".csv,text/csv"},
     )
