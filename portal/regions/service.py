@@ -27,7 +27,11 @@ YES_NO = {"yes": True, "no": False}
 
 
 def seed_regions() -> tuple[int, int]:
-    """Create or correct the ten SHAs; return (created, updated). Idempotent; the caller commits."""
+    """Create the SHAs that are missing and keep their order; return (created, updated).
+
+    Idempotent; the caller commits. Names of existing regions are left alone: the programme team
+    may edit a region's display name, and a later seed (every deployment runs one) must keep it.
+    """
     existing = {r.slug: r for r in db.session.scalars(select(Region))}
     created = updated = 0
     for order, sha in enumerate(SHAS, start=1):
@@ -37,12 +41,8 @@ def seed_regions() -> tuple[int, int]:
                 Region(slug=sha.slug, name=sha.name, short_name=sha.short_name, sort_order=order)
             )
             created += 1
-        elif (region.name, region.short_name, region.sort_order) != (
-            sha.name,
-            sha.short_name,
-            order,
-        ):
-            region.name, region.short_name, region.sort_order = sha.name, sha.short_name, order
+        elif region.sort_order != order:
+            region.sort_order = order
             updated += 1
     db.session.flush()
     return created, updated

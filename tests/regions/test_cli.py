@@ -36,14 +36,15 @@ def test_seed_creates_the_ten_shas_and_is_idempotent(runner: FlaskCliRunner) -> 
     assert (london.name, london.short_name) == ("NHS London", "London")
 
 
-def test_seed_restores_a_renamed_region(runner: FlaskCliRunner) -> None:
+def test_seed_keeps_a_display_name_the_programme_team_chose(runner: FlaskCliRunner) -> None:
     london = db.session.query(Region).filter_by(slug="london").one()
-    london.name = "Wrong"
+    london.name = "NHS London (programme name)"
+    london.sort_order = 99
     db.session.commit()
     result = runner.invoke(args=["seed"])
-    assert "1 updated" in result.output
+    assert "0 created, 1 updated" in result.output
     db.session.refresh(london)
-    assert london.name == "NHS London"
+    assert london.name == "NHS London (programme name)" and london.sort_order == 3
 
 
 def test_import_creates_and_updates_trusts_by_ods_code(
