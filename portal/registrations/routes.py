@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 
-from flask import Response, abort, flash, request, session, url_for
+from flask import abort, flash, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -29,6 +27,7 @@ from portal.registrations.service import (
     set_attended,
     withdraw,
 )
+from portal.web.csvtools import csv_download
 from portal.web.htmx import is_htmx, redirect_after_post, render
 
 # --- Booking ---------------------------------------------------------------------------------------
@@ -315,39 +314,23 @@ def attendees(event_id: int) -> ResponseReturnValue:
 CSV_COLUMNS = ("name", "email", "job_role", "trust", "status", "booked_at", "checked_in_at")
 
 
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas: a cell starting = + - @ (or tab/CR) is read as text."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
-
-
 @bp.get("/events/<int:event_id>/attendees.csv")
 @login_required
 def attendees_csv(event_id: int) -> ResponseReturnValue:
     event = _managed_event_or_404(event_id)
-    out = io.StringIO()
-    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in _event_registrations(event):
-        writer.writerow(
-            [
-                _cell(r.attendee_name),
-                _cell(r.attendee_email),
-                r.job_role.label,
-                _cell(r.trust.name),
-                r.state.label,
-                r.booked_at.isoformat(timespec="seconds"),
-                r.checked_in_at.isoformat(timespec="seconds") if r.checked_in_at else "",
-            ]
+    rows = (
+        (
+            r.attendee_name,
+            r.attendee_email,
+            r.job_role.label,
+            r.trust.name,
+            r.state.label,
+            r.booked_at.isoformat(timespec="seconds"),
+            r.checked_in_at.isoformat(timespec="seconds") if r.checked_in_at else "",
         )
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.content_type = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="attendees-event-{event.id}.csv"'
+        for r in _event_registrations(event)
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(CSV_COLUMNS, rows, f"attendees-event-{event.id}.csv")
 
 
 @bp.post("/registrations/<int:registration_id>/attended")
