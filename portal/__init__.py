@@ -91,12 +91,13 @@ def _init_extensions(app: Flask) -> None:
     from portal.mail import models as _mail  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
     from portal.registrations import models as _registrations  # noqa: F401
+    from portal.stories import models as _stories  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     # Each feature's package holds its blueprint; importing its routes module attaches the views
     # (done here rather than in the package, so that models can be imported on their own).
-    from portal import admin, auth, events, feeds, pages, regions, registrations
+    from portal import admin, auth, events, feeds, pages, regions, registrations, stories
     from portal.admin import audit_log as _admin_audit_log  # noqa: F401
     from portal.admin import directory as _admin_directory  # noqa: F401
     from portal.admin import routes as _admin_routes  # noqa: F401
@@ -107,8 +108,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.pages import routes as _pages_routes  # noqa: F401
     from portal.regions import routes as _regions_routes  # noqa: F401
     from portal.registrations import routes as _registrations_routes  # noqa: F401
+    from portal.stories import routes as _stories_routes  # noqa: F401
 
-    for feature in (pages, regions, events, feeds, registrations, auth, admin):
+    for feature in (pages, regions, events, feeds, registrations, stories, auth, admin):
         app.register_blueprint(feature.bp)
 
 

@@ -20,6 +20,7 @@ from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, seed_regions, trust_by_code
 from portal.registrations.models import JobRole, Registration, RegistrationState
 from portal.registrations.service import Attendee, book_places, remove, withdraw
+from portal.stories.demo import load_demo_stories
 from portal.web.dates import programme_year, today_in_london
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -99,6 +100,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     db.session.commit()
     load_demo_events()
     load_demo_registrations()
+    load_demo_stories()
     return logins
 
 

@@ -62,6 +62,7 @@ def event(event_id: int) -> ResponseReturnValue:
     if found is None:
         abort(404)
     from portal.registrations.service import booking_closed_reason, can_book, places
+    from portal.stories.service import latest_stories
 
     return render(
         "events/event.jinja",
@@ -72,6 +73,7 @@ def event(event_id: int) -> ResponseReturnValue:
         booking_closed=booking_closed_reason(found),
         places=places(found),
         confirm_form=ConfirmForm(),
+        stories=latest_stories(20, event=found),
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import getaddresses, parseaddr
+from html import escape
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -75,6 +76,27 @@ class SendReport:
 def organizer_address() -> str:
     """The monitored programme mailbox: Reply-To of every message, ORGANIZER of invitations."""
     return parseaddr(current_app.config["MAIL_ORGANIZER"])[1]
+
+
+def paragraphs_as_html(paragraphs: list[str]) -> str:
+    """A plain HTML version of the text: paragraphs, with web addresses as links."""
+    out = []
+    for paragraph in paragraphs:
+        lines = []
+        for line in paragraph.split("\n"):
+            safe = escape(line)
+            for word in line.split():
+                if word.startswith("https://") or word.startswith("http://"):
+                    safe = safe.replace(
+                        escape(word), f'<a href="{escape(word)}">{escape(word)}</a>'
+                    )
+            lines.append(safe)
+        out.append("<p>" + "<br>".join(lines) + "</p>")
+    return (
+        '<!DOCTYPE html><html lang="en"><body style="font-family: Arial, sans-serif">'
+        + "".join(out)
+        + "</body></html>"
+    )
 
 
 # --- Queueing -----------------------------------------------------------------------------

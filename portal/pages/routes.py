@@ -24,9 +24,15 @@ INFORMATION_PAGES = {
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
+    from portal.stories.service import latest_stories
+
     events = upcoming_events(4)
     return render(
-        "pages/home.jinja", regions=regions_in_order(), events=events, places=places_for(events)
+        "pages/home.jinja",
+        regions=regions_in_order(),
+        events=events,
+        places=places_for(events),
+        stories=latest_stories(3),
     )
 
 

@@ -50,4 +50,6 @@ def trust(ods_code: str) -> ResponseReturnValue:
     found = trust_by_code(ods_code)
     if found is None:
         abort(404)
-    return render("regions/trust.jinja", trust=found)
+    from portal.stories.service import latest_stories
+
+    return render("regions/trust.jinja", trust=found, stories=latest_stories(50, trust=found))

@@ -7,11 +7,9 @@ a plain confirmation, so the event does not land in their own calendar.
 
 from __future__ import annotations
 
-from html import escape
-
 from portal.events.models import NetworkEvent
 from portal.feeds.calendar import event_location, invitation
-from portal.mail.service import organizer_address, queue_message
+from portal.mail.service import organizer_address, paragraphs_as_html, queue_message
 from portal.registrations.models import Registration
 from portal.web.dates import long_date, short_time
 from portal.web.urls import absolute_url
@@ -37,27 +35,6 @@ def _facts(registration: Registration) -> list[str]:
         f"Where: {event_location(event)}",
         f"Details: {absolute_url('events.event', event_id=event.id)}",
     ]
-
-
-def _html(paragraphs: list[str]) -> str:
-    """A plain HTML version of the text: paragraphs, with web addresses as links."""
-    out = []
-    for paragraph in paragraphs:
-        lines = []
-        for line in paragraph.split("\n"):
-            safe = escape(line)
-            for word in line.split():
-                if word.startswith("https://") or word.startswith("http://"):
-                    safe = safe.replace(
-                        escape(word), f'<a href="{escape(word)}">{escape(word)}</a>'
-                    )
-            lines.append(safe)
-        out.append("<p>" + "<br>".join(lines) + "</p>")
-    return (
-        '<!DOCTYPE html><html lang="en"><body style="font-family: Arial, sans-serif">'
-        + "".join(out)
-        + "</body></html>"
-    )
 
 
 def _send(
@@ -86,7 +63,7 @@ def _send(
         to=to,
         subject=subject,
         text="\n\n".join(paragraphs) + "\n",
-        html=_html(paragraphs),
+        html=paragraphs_as_html(paragraphs),
         calendar=calendar,
         calendar_method=calendar_method,
         kind=kind,

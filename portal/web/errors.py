@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, make_response, render_template, request, url_for
+from flask import Flask, Response, current_app, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -36,6 +36,14 @@ def error_page(status: int, message: str | None = None) -> Response:
 
 def sign_in_required() -> Response:
     """Where Flask-Login sends an anonymous visitor: sign in, then come back."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if is_htmx() and getattr(view, "keeps_page_when_signed_out", False):
+        # A background save: leave the person's page (and what they typed) where it is.
+        return make_response(
+            "You have been signed out, so your latest changes are not saved. Copy your text, "
+            "sign in again in a new tab, then paste it back here.",
+            401,
+        )
     if is_htmx():
         # Never swap the sign-in page into a fragment: make the browser navigate instead.
         current = request.headers.get("HX-Current-URL", "")

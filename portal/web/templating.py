@@ -62,6 +62,11 @@ def navigation_items() -> list[dict[str, Any]]:
             "text": "Trusts",
             "endpoints": {"regions.trusts", "regions.trust"},
         },
+        {
+            "href": url_for("stories.index"),
+            "text": "Stories",
+            "endpoints": {"stories.index", "stories.story"},
+        },
     ]
     if current_user.is_authenticated:
         if current_user.is_coordinator and current_user.region is not None:
@@ -73,6 +78,7 @@ def navigation_items() -> list[dict[str, Any]]:
                 }
             )
             items.append(_manage_events_item())
+            items.append(_review_stories_item())
             items.append(
                 {
                     "href": url_for("auth.team"),
@@ -90,6 +96,18 @@ def navigation_items() -> list[dict[str, Any]]:
             )
             items.append(
                 {
+                    "href": url_for("stories.mine"),
+                    "text": "Your stories",
+                    "endpoints": {
+                        "stories.mine",
+                        "stories.edit",
+                        "stories.submit_for_review",
+                        "stories.delete",
+                    },
+                }
+            )
+            items.append(
+                {
                     "href": url_for("registrations.trust_bookings"),
                     "text": "Bookings",
                     "endpoints": {
@@ -103,6 +121,7 @@ def navigation_items() -> list[dict[str, Any]]:
             )
         elif current_user.is_admin:
             items.append(_manage_events_item())
+            items.append(_review_stories_item())
             items.append(
                 {"href": url_for("admin.people"), "text": "People", "endpoints": {"admin.people"}}
             )
@@ -148,6 +167,14 @@ def navigation_items() -> list[dict[str, Any]]:
     return items
 
 
+def _review_stories_item() -> dict[str, Any]:
+    return {
+        "href": url_for("stories.review_list"),
+        "text": "Review stories",
+        "endpoints": {"stories.review_list", "stories.review", "stories.withdraw_story"},
+    }
+
+
 def _manage_events_item() -> dict[str, Any]:
     return {
         "href": url_for("events.manage"),
@@ -178,6 +205,25 @@ def london_datetime(instant: datetime) -> str:
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local.strftime('%p').lower()}"
 
 
+def london_date(instant: datetime) -> str:
+    """The day of an instant in England: 27 November 2026."""
+    local = instant.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y}"
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def percent(value: float) -> str:
+    """24.5%, 21%."""
+    return f"{_one_decimal(value)}%"
+
+
+def percent_points(value: float) -> str:
+    return f"{_one_decimal(value)} percentage point{'' if value == 1 else 's'}"
+
+
 def init_app(app: Flask) -> None:
     from portal.feeds import links as calendar_links
 
@@ -191,6 +237,9 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["nhsuk_select_item"] = nhsuk_select_item
     app.jinja_env.filters["london_datetime"] = london_datetime
+    app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["percent_points"] = percent_points
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_time"] = short_time
     app.jinja_env.filters["markdown"] = render_markdown

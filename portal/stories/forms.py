@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.events.models import NetworkEvent
+from portal.stories.models import Measure, Pathway, Story
+from portal.stories.service import MeasureValues, StoryValues
+from portal.web.dates import long_date
+
+TITLE_MAX, SUMMARY_MAX, BODY_MAX, PERIOD_MAX = 150, 300, 20000, 40
+_PERCENT = re.compile(r"^\d{1,3}(\.\d)?$")
+
+
+class PercentField(StringField):
+    """A percentage from 0 to 100 with at most one decimal place, typed as text ("24.5" or "24.5%")."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw:
+            return
+        compact = self.raw.removesuffix("%").strip()
+        if not _PERCENT.match(compact) or float(compact) > 100:
+            raise ValueError(f"{self.label.text} must be a percentage from 0 to 100, like 24.5")
+        self.data = float(compact)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:g}"
+
+
+class MeasureForm(Form):
+    """One measure's before and after; all four parts or none."""
+
+    baseline_value = PercentField("Baseline (%)", render_kw={"inputmode": "decimal"})
+    baseline_period = StringField(
+        "Baseline period",
+        description="For example, April 2007 to March 2008",
+        validators=[
+            Optional(),
+            Length(max=PERIOD_MAX, message="Period must be 40 characters or fewer"),
+        ],
+    )
+    latest_value = PercentField("Latest (%)", render_kw={"inputmode": "decimal"})
+    latest_period = StringField(
+        "Latest period",
+        description="For example, April to September 2009",
+        validators=[
+            Optional(),
+            Length(max=PERIOD_MAX, message="Period must be 40 characters or fewer"),
+        ],
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        parts = [self.baseline_value, self.baseline_period, self.latest_value, self.latest_period]
+        given = [bool(p.data if p.data is not None else "") for p in parts]
+        if any(given) and not all(given):
+            for part, present in zip(parts, given, strict=True):
+                if not present and not part.errors:
+                    part.errors = [
+                        *part.errors,
+                        f"Enter the {part.label.text.lower().replace(' (%)', '')}",
+                    ]
+            valid = False
+        return valid
+
+    def values(self, measure: Measure) -> MeasureValues | None:
+        if self.baseline_value.data is None:
+            return None
+        return MeasureValues(
+            measure=measure,
+            baseline_value=self.baseline_value.data,
+            baseline_period=(self.baseline_period.data or "").strip(),
+            latest_value=self.latest_value.data,
+            latest_period=(self.latest_period.data or "").strip(),
+        )
+
+
+class PathwaysField(SelectMultipleField):
+    """The toolkit's pathways as NHS checkboxes; unknown values are refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, choices=[SelectChoice(p.value, p.label) for p in Pathway], **kwargs)
+
+    @property
+    def first_input_id(self) -> str:
+        """Where the error summary's link goes: the first checkbox."""
+        return f"{self.id}-1"
+
+    def pre_validate(self, form: Any) -> None:
+        known = {p.value for p in Pathway}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError("Select pathways from the list")
+
+
+def _measure_field_name(measure: Measure) -> str:
+    return "measure_" + measure.value.replace("-", "_")
+
+
+class StoryForm(FlaskForm):
+    """A story as its writers see it. Drafts save whatever is there; submitting checks the rest."""
+
+    title = StringField(
+        "Title",
+        validators=[Length(max=TITLE_MAX, message="Title must be 150 characters or fewer")],
+    )
+    summary = TextAreaField(
+        "Summary",
+        description="What you changed and what happened, in one or two sentences (300 characters at most). It is shown in lists and feeds.",
+        validators=[Length(max=SUMMARY_MAX, message="Summary must be 300 characters or fewer")],
+        render_kw={"rows": 3},
+    )
+    body = TextAreaField(
+        "Your story",
+        description="What you changed, how, what happened, and what others can learn. You can use Markdown: ## for a heading, * for a list, **bold**, [link text](https://…).",
+        validators=[Length(max=BODY_MAX, message="Story must be 20,000 characters or fewer")],
+        render_kw={"rows": 16},
+    )
+    pathways = PathwaysField(
+        "Pathways",
+        description="Which parts of the toolkit this story is about. Select all that apply.",
+    )
+    event = SelectField(
+        "Presented at a network event (optional)", choices=[], default="", validate_choice=True
+    )
+
+    def __init__(self, *args: Any, events: list[NetworkEvent] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event.choices = [SelectChoice("", "Not presented at an event")] + [
+            SelectChoice(str(e.id), f"{e.title} ({long_date(e.event_date)})") for e in events or []
+        ]
+
+    @property
+    def measure_fields(self) -> list[tuple[Measure, FormField]]:
+        return [(m, getattr(self, _measure_field_name(m))) for m in Measure]
+
+    def load(self, story: Story) -> None:
+        """Fill the form from a saved story (for GET)."""
+        self.title.data = story.title
+        self.summary.data = story.summary
+        self.body.data = story.body
+        self.pathways.data = [p.value for p in story.pathways]
+        self.event.data = str(story.event_id) if story.event_id else ""
+        for measure, subform in self.measure_fields:
+            saved = story.measure(measure)
+            if saved is not None:
+                subform.baseline_value.data = saved.baseline_value
+                subform.baseline_period.data = saved.baseline_period
+                subform.latest_value.data = saved.latest_value
+                subform.latest_period.data = saved.latest_period
+
+    def values(self) -> StoryValues:
+        measures = [subform.form.values(m) for m, subform in self.measure_fields]
+        return StoryValues(
+            title=(self.title.data or "").strip(),
+            summary=(self.summary.data or "").strip(),
+            body=(self.body.data or "").strip(),
+            pathways=[Pathway(v) for v in self.pathways.data or []],
+            event_id=int(self.event.data) if self.event.data else None,
+            measures=[m for m in measures if m is not None],
+        )
+
+
+for _measure in Measure:
+    setattr(
+        StoryForm,
+        _measure_field_name(_measure),
+        FormField(MeasureForm, label=_measure.label, separator="-"),
+    )
+
+
+class SubmitForm(FlaskForm):
+    declaration = BooleanField(
+        "I confirm this story holds no patient-identifiable information",
+        description="No names, dates of birth, NHS numbers, addresses, photographs, or details that could identify a woman, baby or family.",
+        validators=[
+            DataRequired("Confirm that the story holds no patient-identifiable information")
+        ],
+    )
+
+
+class PublishForm(FlaskForm):
+    confirmation = BooleanField(
+        "I have checked this story and it holds no patient-identifiable information",
+        validators=[
+            DataRequired(
+                "Confirm that you have checked the story for patient-identifiable information"
+            )
+        ],
+    )
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(
+        "What should the trust change?",
+        description="The author gets this by e-mail and sees it beside the story.",
+        validators=[
+            DataRequired("Say what the trust should change"),
+            Length(max=2000, message="Comment must be 2,000 characters or fewer"),
+        ],
+        render_kw={"rows": 5},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only a CSRF token: withdraw, delete, start a story."""
+
+
+class PreviewForm(FlaskForm):
+    body = TextAreaField(validators=[Length(max=BODY_MAX)])

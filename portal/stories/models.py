@@ -1,0 +1,228 @@
+"""Improvement stories, the toolkit pathways they are tagged with, and the measures they quote."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.events.models import NetworkEvent
+from portal.extensions import UTCDateTime, db, utcnow
+from portal.regions.models import Trust
+
+
+class StoryState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {
+            StoryState.DRAFT: "Draft",
+            StoryState.SUBMITTED: "Waiting for review",
+            StoryState.RETURNED: "Returned for changes",
+            StoryState.PUBLISHED: "Published",
+            StoryState.WITHDRAWN: "Withdrawn",
+        }[self]
+
+
+class Pathway(enum.StrEnum):
+    """The five pathways of the "Pathways to success" toolkit."""
+
+    FIRST_PREGNANCY = "first-pregnancy"
+    VBAC = "vbac"
+    ELECTIVE_CS = "elective-cs"
+    ORGANISATIONAL = "organisational"
+    TOP_TEN = "top-ten"
+
+    @property
+    def label(self) -> str:
+        return {
+            Pathway.FIRST_PREGNANCY: "First pregnancy and labour",
+            Pathway.VBAC: "Vaginal birth after caesarean (VBAC)",
+            Pathway.ELECTIVE_CS: "Elective caesarean section",
+            Pathway.ORGANISATIONAL: "Organisational characteristics",
+            Pathway.TOP_TEN: "Top ten characteristics",
+        }[self]
+
+
+class Measure(enum.StrEnum):
+    """Rates a story may quote, each a percentage with its definition shown wherever it is used."""
+
+    TOTAL_CS = "total-cs"
+    ELECTIVE_CS = "elective-cs"
+    EMERGENCY_CS = "emergency-cs"
+    NORMAL_BIRTH = "normal-birth"
+    VBAC = "vbac"
+
+    @property
+    def label(self) -> str:
+        return {
+            Measure.TOTAL_CS: "Total caesarean section rate",
+            Measure.ELECTIVE_CS: "Elective caesarean section rate",
+            Measure.EMERGENCY_CS: "Emergency caesarean section rate",
+            Measure.NORMAL_BIRTH: "Normal birth rate",
+            Measure.VBAC: "VBAC rate",
+        }[self]
+
+    @property
+    def definition(self) -> str:
+        return {
+            Measure.TOTAL_CS: (
+                "Elective and emergency caesarean sections as a percentage of all deliveries "
+                "whose method is known."
+            ),
+            Measure.ELECTIVE_CS: (
+                "Elective (planned) caesarean sections as a percentage of all deliveries whose "
+                "method is known."
+            ),
+            Measure.EMERGENCY_CS: (
+                "Emergency caesarean sections as a percentage of all deliveries whose method is "
+                "known."
+            ),
+            Measure.NORMAL_BIRTH: (
+                "Births without induction, instruments, caesarean section, episiotomy, or general, "
+                "spinal or epidural anaesthetic before or during delivery, as a percentage of all "
+                "births (the Maternity Care Working Party definition)."
+            ),
+            Measure.VBAC: (
+                "Vaginal births as a percentage of births to women who have had a caesarean "
+                "section before."
+            ),
+        }[self]
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Story(db.Model):
+    __tablename__ = "stories"
+    __table_args__ = (
+        # Only a story whose author declared it free of patient-identifiable information leaves
+        # its trust, and only one a reviewer confirmed the same of is public.
+        CheckConstraint(
+            "state IN ('draft', 'returned') OR author_declared_no_pii",
+            name="declared_before_review",
+        ),
+        CheckConstraint(
+            "state NOT IN ('published', 'withdrawn') OR "
+            "(reviewer_confirmed_no_pii AND published_at IS NOT NULL)",
+            name="confirmed_before_publishing",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("network_events.id"), index=True)
+    # Drafts may be incomplete (they are saved as people write); submitting checks every field.
+    title: Mapped[str] = mapped_column(String(150), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[StoryState] = mapped_column(
+        _enum(StoryState, "story_state"), default=StoryState.DRAFT, index=True
+    )
+    author_declared_no_pii: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewer_confirmed_no_pii: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    trust: Mapped[Trust] = relationship(lazy="joined", innerjoin=True)
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="raise_on_sql")
+    event: Mapped[NetworkEvent | None] = relationship(lazy="raise_on_sql")
+    pathway_links: Mapped[list[StoryPathway]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="StoryPathway.pathway"
+    )
+    measures: Mapped[list[StoryMeasure]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="StoryMeasure.measure"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Story {self.id} {self.state}>"
+
+    @property
+    def pathways(self) -> list[Pathway]:
+        order = list(Pathway)
+        return sorted((link.pathway for link in self.pathway_links), key=order.index)
+
+    @property
+    def is_published(self) -> bool:
+        return self.state is StoryState.PUBLISHED
+
+    @property
+    def is_editable(self) -> bool:
+        """Drafts, returned and withdrawn stories can be changed and (re)submitted."""
+        return self.state in (StoryState.DRAFT, StoryState.RETURNED, StoryState.WITHDRAWN)
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "Untitled story"
+
+    def measure(self, measure: Measure) -> StoryMeasure | None:
+        return next((m for m in self.measures if m.measure is measure), None)
+
+
+class StoryPathway(db.Model):
+    __tablename__ = "story_pathways"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    pathway: Mapped[Pathway] = mapped_column(_enum(Pathway, "pathway"), primary_key=True)
+
+
+class StoryMeasure(db.Model):
+    """One measure quoted by a story: a baseline and a latest value, each for a stated period."""
+
+    __tablename__ = "story_measures"
+    __table_args__ = (
+        UniqueConstraint("story_id", "measure", name="uq_story_measures_measure"),
+        CheckConstraint(
+            "baseline_value BETWEEN 0 AND 100 AND latest_value BETWEEN 0 AND 100",
+            name="values_are_percentages",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    measure: Mapped[Measure] = mapped_column(_enum(Measure, "story_measure"))
+    # Percentages to one decimal place; floats in Python (SQLite has no decimal type).
+    baseline_value: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False))
+    baseline_period: Mapped[str] = mapped_column(String(40))
+    latest_value: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False))
+    latest_period: Mapped[str] = mapped_column(String(40))
+
+    @property
+    def change(self) -> float:
+        """Latest minus baseline, in percentage points (to one decimal place)."""
+        return round(self.latest_value - self.baseline_value, 1)

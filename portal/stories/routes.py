@@ -1,0 +1,414 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, abort, flash, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from werkzeug.http import is_resource_modified
+
+from portal.events.models import NetworkEvent
+from portal.extensions import db
+from portal.regions.models import Region, Trust
+from portal.regions.service import region_by_slug, regions_in_order
+from portal.stories import bp
+from portal.stories.atom import build_feed, feed_etag, feed_stories
+from portal.stories.forms import (
+    ConfirmForm,
+    PreviewForm,
+    PublishForm,
+    ReturnForm,
+    StoryForm,
+    SubmitForm,
+)
+from portal.stories.models import Measure, Pathway, Story, StoryState
+from portal.stories.service import (
+    StoryError,
+    StoryFilters,
+    can_review,
+    can_write_for,
+    create_draft,
+    delete_draft,
+    event_choices,
+    events_of,
+    is_reviewer,
+    problems_before_submitting,
+    publish,
+    published_stories,
+    recently_reviewed,
+    return_for_changes,
+    review_queue,
+    save_draft,
+    story_for_reviewer,
+    story_for_viewer,
+    story_for_writer,
+    submit,
+    trust_stories,
+    trusts_with_stories,
+    withdraw,
+)
+from portal.web.dates import LONDON, short_time
+from portal.web.htmx import redirect_after_post, render
+from portal.web.markdown import render_markdown
+
+# --- Reading (everyone) -----------------------------------------------------------------------
+
+
+def _choice(kind: type[Any], value: str | None) -> Any:
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/stories")
+def index() -> ResponseReturnValue:
+    """Published stories: active search and filters; htmx swaps only the results."""
+    regions = regions_in_order()
+    trusts = trusts_with_stories()
+    filters = StoryFilters(
+        query=request.args.get("q", "")[:200],
+        region=next((r for r in regions if r.slug == request.args.get("region")), None),
+        trust=next((t for t in trusts if t.ods_code == request.args.get("trust")), None),
+        pathway=_choice(Pathway, request.args.get("pathway")),
+        measure=_choice(Measure, request.args.get("measure")),
+    )
+    result = published_stories(filters, page=request.args.get("page", 1, type=int) or 1)
+    return render(
+        "stories/index.jinja",
+        "results",
+        filters=filters,
+        result=result,
+        regions=regions,
+        trusts=trusts,
+        pathways=list(Pathway),
+        measures=list(Measure),
+    )
+
+
+@bp.get("/stories/<int:story_id>")
+def story(story_id: int) -> ResponseReturnValue:
+    found = story_for_viewer(current_user, story_id)
+    if found is None:
+        abort(404)
+    return render(
+        "stories/story.jinja",
+        story=found,
+        event=_event_of(found),
+        can_write=can_write_for(current_user, found.trust),
+        can_review=can_review(current_user, found),
+        problems=problems_before_submitting(found) if found.is_editable else {},
+    )
+
+
+def _event_of(story: Story) -> NetworkEvent | None:
+    return events_of([story]).get(story.event_id) if story.event_id else None
+
+
+# --- Writing (staff of the story's trust) ------------------------------------------------------
+
+
+def _writer_trust_or_403() -> Trust:
+    if not current_user.is_trust_staff or current_user.trust is None:
+        abort(403)
+    return current_user.trust
+
+
+def _writable_or_404(story_id: int) -> Story:
+    found = story_for_writer(current_user, story_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/stories/mine")
+@login_required
+def mine() -> ResponseReturnValue:
+    trust = _writer_trust_or_403()
+    return render(
+        "stories/mine.jinja", trust=trust, stories=trust_stories(trust), form=ConfirmForm()
+    )
+
+
+@bp.post("/stories/new")
+@login_required
+def new() -> ResponseReturnValue:
+    """Start a draft at once, so that it can be saved while it is written."""
+    trust = _writer_trust_or_403()
+    if not ConfirmForm().validate():
+        abort(400)
+    empty = next(
+        (
+            s
+            for s in trust_stories(trust)
+            if s.state is StoryState.DRAFT
+            and s.author_id == current_user.id
+            and not (s.title or s.summary or s.body or s.pathway_links or s.measures)
+        ),
+        None,
+    )
+    story = empty or create_draft(trust, StoryForm().values(), actor=current_user)
+    return redirect_after_post(url_for("stories.edit", story_id=story.id))
+
+
+def keeps_page_when_signed_out(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a background request (autosave): if the session has ended, it answers with a message
+    in place instead of taking the browser to sign in, which would lose what is on the page."""
+    view.keeps_page_when_signed_out = True  # type: ignore[attr-defined]
+    return view
+
+
+@bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(story_id: int) -> ResponseReturnValue:
+    found = _writable_or_404(story_id)
+    if not found.is_editable:
+        flash(f"This story is {found.state.label.lower()}, so it cannot be changed now.", "info")
+        return redirect_after_post(url_for("stories.story", story_id=found.id))
+    form = StoryForm(events=event_choices(found.trust))
+    preview = None
+    status = 200
+    if request.method == "GET":
+        form.load(found)
+    elif form.validate():
+        try:
+            save_draft(found, form.values(), actor=current_user)
+        except StoryError as exc:
+            flash(str(exc), "info")
+            return redirect_after_post(url_for("stories.story", story_id=found.id))
+        if request.form.get("action") != "preview":
+            flash("Your draft has been saved.", "success")
+            return redirect_after_post(url_for("stories.story", story_id=found.id))
+        preview = render_markdown(form.body.data)
+    else:
+        status = 422
+        preview = (
+            render_markdown(form.body.data) if request.form.get("action") == "preview" else None
+        )
+    return render("stories/form.jinja", status=status, form=form, story=found, preview=preview)
+
+
+@bp.post("/stories/<int:story_id>/autosave")
+@keeps_page_when_signed_out
+@login_required
+def autosave(story_id: int) -> ResponseReturnValue:
+    """Save the draft as it is written (htmx, after a pause in typing): answers with a status line."""
+    found = _writable_or_404(story_id)
+    form = StoryForm(events=event_choices(found.trust))
+    if not found.is_editable:
+        message = f"Not saved: this story is {found.state.label.lower()} now."
+    elif not form.validate():
+        message = "Your latest changes are not saved yet: select “Save draft” to see what to fix."
+    else:
+        try:
+            save_draft(found, form.values(), actor=current_user)
+        except StoryError as exc:
+            message = f"Not saved: {exc}"
+        else:
+            message = f"Draft saved at {short_time(found.updated_at.astimezone(LONDON).time())}."
+    return render("stories/form.jinja", "autosave_status", autosave_message=message)
+
+
+@bp.post("/stories/<int:story_id>/preview")
+@login_required
+def preview(story_id: int) -> ResponseReturnValue:
+    """The story's Markdown as it will look (htmx, as it is written). Nothing is saved."""
+    _writable_or_404(story_id)
+    form = PreviewForm()
+    if not form.validate():
+        abort(400)
+    return render(
+        "stories/form.jinja", "preview", preview=render_markdown(form.body.data), story=None
+    )
+
+
+@bp.route("/stories/<int:story_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit_for_review(story_id: int) -> ResponseReturnValue:
+    found = _writable_or_404(story_id)
+    if not found.is_editable:
+        flash(f"This story is {found.state.label.lower()} already.", "info")
+        return redirect_after_post(url_for("stories.story", story_id=found.id))
+    problems = problems_before_submitting(found)
+    form = SubmitForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate() and not problems:
+            try:
+                submit(found, actor=current_user)
+            except StoryError as exc:
+                flash(str(exc), "info")
+            else:
+                flash(
+                    f"Your story has been sent to {found.trust.region.name}’s coordinator for review. "
+                    "We will e-mail you when they have looked at it.",
+                    "success",
+                )
+            return redirect_after_post(url_for("stories.story", story_id=found.id))
+        status = 422
+    return render(
+        "stories/submit.jinja",
+        status=status,
+        form=form,
+        story=found,
+        event=_event_of(found),
+        problems=problems,
+    )
+
+
+@bp.route("/stories/<int:story_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(story_id: int) -> ResponseReturnValue:
+    found = _writable_or_404(story_id)
+    if found.state is not StoryState.DRAFT:
+        flash("Only a draft that was never submitted can be deleted.", "info")
+        return redirect_after_post(url_for("stories.story", story_id=found.id))
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        delete_draft(found, actor=current_user)
+        flash(f"The draft “{found.display_title}” has been deleted.", "success")
+        return redirect_after_post(url_for("stories.mine"))
+    return render("stories/confirm.jinja", form=form, story=found, action="delete")
+
+
+@bp.route("/stories/<int:story_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_story(story_id: int) -> ResponseReturnValue:
+    """Staff of the trust, its coordinator and the programme team can take a story down."""
+    found = db.session.get(Story, story_id)
+    if found is None or not (
+        can_write_for(current_user, found.trust) or can_review(current_user, found)
+    ):
+        abort(404)
+    if not found.is_published:
+        if found.state is StoryState.DRAFT and not can_write_for(current_user, found.trust):
+            abort(404)
+        flash("Only a published story can be withdrawn.", "info")
+        return redirect_after_post(url_for("stories.story", story_id=found.id))
+    form = ConfirmForm()
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        try:
+            withdraw(found, actor=current_user)
+        except StoryError as exc:
+            flash(str(exc), "info")
+        else:
+            flash(
+                "The story has been withdrawn. Only its trust and reviewers can see it now.",
+                "success",
+            )
+        return redirect_after_post(url_for("stories.story", story_id=found.id))
+    return render("stories/confirm.jinja", form=form, story=found, action="withdraw")
+
+
+# --- Review (the region's coordinator, the programme team) ------------------------------------
+
+
+@bp.get("/stories/review")
+@login_required
+def review_list() -> ResponseReturnValue:
+    if not is_reviewer(current_user):
+        abort(403)
+    return render(
+        "stories/review_queue.jinja",
+        waiting=review_queue(current_user),
+        reviewed=recently_reviewed(current_user),
+    )
+
+
+def _reviewable_or_404(story_id: int) -> Story:
+    found = story_for_reviewer(current_user, story_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _review_page(
+    found: Story, *, publish_form: PublishForm, return_form: ReturnForm, status: int = 200
+) -> ResponseReturnValue:
+    return render(
+        "stories/review.jinja",
+        status=status,
+        story=found,
+        event=_event_of(found),
+        publish_form=publish_form,
+        return_form=return_form,
+    )
+
+
+@bp.get("/stories/<int:story_id>/review")
+@login_required
+def review(story_id: int) -> ResponseReturnValue:
+    found = _reviewable_or_404(story_id)
+    if found.state is not StoryState.SUBMITTED:
+        return redirect_after_post(url_for("stories.story", story_id=found.id))
+    return _review_page(found, publish_form=PublishForm(), return_form=ReturnForm(formdata=None))
+
+
+@bp.post("/stories/<int:story_id>/publish")
+@login_required
+def publish_story(story_id: int) -> ResponseReturnValue:
+    found = _reviewable_or_404(story_id)
+    form = PublishForm()
+    if not form.validate():
+        return _review_page(
+            found, publish_form=form, return_form=ReturnForm(formdata=None), status=422
+        )
+    try:
+        publish(found, actor=current_user)
+    except StoryError as exc:
+        flash(str(exc), "info")
+    else:
+        flash("The story is published. Its author has been told by e-mail.", "success")
+    return redirect_after_post(url_for("stories.review_list"))
+
+
+@bp.post("/stories/<int:story_id>/return")
+@login_required
+def return_story(story_id: int) -> ResponseReturnValue:
+    found = _reviewable_or_404(story_id)
+    form = ReturnForm()
+    if not form.validate():
+        return _review_page(
+            found, publish_form=PublishForm(formdata=None), return_form=form, status=422
+        )
+    try:
+        return_for_changes(found, form.comment.data or "", actor=current_user)
+    except StoryError as exc:
+        flash(str(exc), "info")
+    else:
+        flash("The story has been returned to its trust with your comment.", "success")
+    return redirect_after_post(url_for("stories.review_list"))
+
+
+# --- Atom feeds -------------------------------------------------------------------------------
+
+
+def _atom_response(region: Region | None) -> ResponseReturnValue:
+    stories = feed_stories(region)
+    response = Response(status=200, content_type="application/atom+xml; charset=utf-8")
+    response.set_etag(feed_etag(stories, region))
+    response.cache_control.public = True
+    response.cache_control.max_age = 900
+    if not is_resource_modified(request.environ, etag=response.get_etag()[0]):
+        response.status_code = 304
+        return response
+    response.set_data(build_feed(stories, region))
+    return response
+
+
+@bp.get("/feeds/stories.atom")
+def atom_all() -> ResponseReturnValue:
+    return _atom_response(None)
+
+
+@bp.get("/feeds/regions/<slug>/stories.atom")
+def atom_region(slug: str) -> ResponseReturnValue:
+    found = region_by_slug(slug)
+    if found is None:
+        abort(404)
+    return _atom_response(found)

@@ -1,0 +1,429 @@
+"""The rules for improvement stories: who may write, review and read them, and their life cycle.
+
+    draft ──submit──▶ submitted ──publish──▶ published ──withdraw──▶ withdrawn
+                        │    ▲                                          │
+                     return  └──────────────resubmit────────────────────┤
+                        ▼                                               │
+                     returned ──────────────resubmit────────────────────┘
+
+Drafts, returned and withdrawn stories can be edited by staff of the story's trust; the
+coordinator of the trust's region (or the programme team) publishes or returns submitted ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, exists, func, or_, select
+
+from portal.audit.service import record
+from portal.events.models import EventState, NetworkEvent
+from portal.extensions import db, utcnow
+from portal.regions.models import Region, Trust
+from portal.stories.models import (
+    Measure,
+    Pathway,
+    Story,
+    StoryMeasure,
+    StoryPathway,
+    StoryState,
+)
+from portal.stories.search import matching_stories, search_terms
+from portal.web.transactions import write_transaction
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+
+PAGE_SIZE = 10
+
+
+class StoryError(ValueError):
+    """A change the rules do not allow; the message is for the person."""
+
+
+@dataclass(frozen=True)
+class MeasureValues:
+    measure: Measure
+    baseline_value: float
+    baseline_period: str
+    latest_value: float
+    latest_period: str
+
+
+@dataclass
+class StoryValues:
+    """What a writer can change. Drafts may leave any of it empty."""
+
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+    pathways: list[Pathway] = field(default_factory=list)
+    event_id: int | None = None
+    measures: list[MeasureValues] = field(default_factory=list)
+
+
+# --- Permissions ------------------------------------------------------------------------------
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def can_write_for(user: Any, trust: Trust) -> bool:
+    """Staff of the trust write its stories; nobody else does."""
+    return _signed_in(user) and user.is_trust_staff and user.trust_id == trust.id
+
+
+def can_review(user: Any, story: Story) -> bool:
+    """The coordinator of the trust's region, or the programme team."""
+    if not _signed_in(user):
+        return False
+    return user.is_admin or (user.is_coordinator and user.region_id == story.trust.region_id)
+
+
+def is_reviewer(user: Any) -> bool:
+    return _signed_in(user) and (user.is_admin or user.is_coordinator)
+
+
+def can_see(user: Any, story: Story) -> bool:
+    """Published stories for everyone; drafts only for their trust; the rest also for reviewers."""
+    if story.is_published or can_write_for(user, story.trust):
+        return True
+    return story.state is not StoryState.DRAFT and can_review(user, story)
+
+
+def story_for_viewer(user: Any, story_id: int) -> Story | None:
+    story = db.session.get(Story, story_id)
+    return story if story is not None and can_see(user, story) else None
+
+
+def story_for_writer(user: Any, story_id: int) -> Story | None:
+    story = db.session.get(Story, story_id)
+    return story if story is not None and can_write_for(user, story.trust) else None
+
+
+def story_for_reviewer(user: Any, story_id: int) -> Story | None:
+    story = db.session.get(Story, story_id)
+    if story is None or story.state is StoryState.DRAFT or not can_review(user, story):
+        return None
+    return story
+
+
+# --- Checks -----------------------------------------------------------------------------------
+
+
+def problems_before_submitting(story: Story) -> dict[str, str]:
+    """What a story still needs before it can be reviewed, by form field name."""
+    problems: dict[str, str] = {}
+    if not story.title.strip():
+        problems["title"] = "Enter a title"
+    if not story.summary.strip():
+        problems["summary"] = "Enter a summary"
+    if not story.body.strip():
+        problems["body"] = "Write the story"
+    if not story.pathway_links:
+        problems["pathways"] = "Select at least one pathway"
+    return problems
+
+
+def event_choices(trust: Trust) -> list[NetworkEvent]:
+    """Events a trust's story may say it was presented at: its region's, and those open to all."""
+    return list(
+        db.session.scalars(
+            select(NetworkEvent)
+            .where(NetworkEvent.state != EventState.DRAFT)
+            .where(
+                or_(
+                    NetworkEvent.region_id == trust.region_id,
+                    NetworkEvent.open_to_all_regions.is_(True),
+                )
+            )
+            .order_by(NetworkEvent.event_date.desc(), NetworkEvent.id.desc())
+        )
+    )
+
+
+# --- Changes ----------------------------------------------------------------------------------
+
+
+def _locked(story: Story) -> Story:
+    """The story re-read inside the write transaction, its row locked on PostgreSQL (SQLite
+    already holds the database's write lock), so that its state is decided on fresh data."""
+    query = select(Story).where(Story.id == story.id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Story)
+    return db.session.scalars(query).one()
+
+
+def _audit(action: str, story: Story, actor: Any, before: StoryState | None, **after: Any) -> None:
+    record(
+        action,
+        "story",
+        story.id,
+        actor=actor,
+        before={"state": before.value} if before is not None else None,
+        after={"state": story.state.value, **after},
+    )
+
+
+def _apply(story: Story, values: StoryValues) -> None:
+    story.title = values.title
+    story.summary = values.summary
+    story.body = values.body
+    story.event_id = values.event_id
+    wanted = set(values.pathways)
+    story.pathway_links = [link for link in story.pathway_links if link.pathway in wanted]
+    have = {link.pathway for link in story.pathway_links}
+    story.pathway_links.extend(StoryPathway(pathway=p) for p in values.pathways if p not in have)
+    by_measure = {m.measure: m for m in story.measures}
+    kept = []
+    for given in values.measures:
+        row = by_measure.get(given.measure) or StoryMeasure(measure=given.measure)
+        row.baseline_value = given.baseline_value
+        row.baseline_period = given.baseline_period
+        row.latest_value = given.latest_value
+        row.latest_period = given.latest_period
+        kept.append(row)
+    story.measures = kept
+    story.updated_at = utcnow()
+
+
+def create_draft(trust: Trust, values: StoryValues, *, actor: User) -> Story:
+    if not can_write_for(actor, trust):
+        raise StoryError("Only staff of this trust can write its stories.")
+    with write_transaction():
+        story = Story(trust=trust, author_id=actor.id, state=StoryState.DRAFT)
+        _apply(story, values)
+        db.session.add(story)
+        db.session.flush()
+        _audit("story.created", story, actor, None)
+        db.session.commit()
+    return story
+
+
+def save_draft(story: Story, values: StoryValues, *, actor: User) -> Story:
+    """Save a writer's changes (also called as they type). Refused once the story is submitted."""
+    with write_transaction():
+        story = _locked(story)
+        if not story.is_editable:
+            raise StoryError(
+                f"This story is {story.state.label.lower()}, so it cannot be changed now."
+            )
+        _apply(story, values)
+        db.session.commit()
+    return story
+
+
+def submit(story: Story, *, actor: User) -> Story:
+    """Send a draft, returned or withdrawn story for review; the author has declared it holds no
+    patient-identifiable information."""
+    with write_transaction():
+        story = _locked(story)
+        if not story.is_editable:
+            raise StoryError(f"This story is {story.state.label.lower()} already.")
+        problems = problems_before_submitting(story)
+        if problems:
+            raise StoryError(" ".join(f"{message}." for message in problems.values()))
+        before = story.state
+        story.state = StoryState.SUBMITTED
+        story.author_declared_no_pii = True
+        story.reviewer_confirmed_no_pii = False
+        story.submitted_at = utcnow()
+        story.updated_at = story.submitted_at
+        _audit("story.submitted", story, actor, before)
+        db.session.commit()
+    return story
+
+
+def publish(story: Story, *, actor: User) -> Story:
+    """Publish a submitted story; the reviewer has confirmed it holds no identifiable information."""
+    from portal.stories.messages import story_published
+
+    with write_transaction():
+        story = _locked(story)
+        if story.state is not StoryState.SUBMITTED:
+            raise StoryError(_not_waiting(story))
+        reviewer_id, now = actor.id, utcnow()  # read first: loading them must not flush half a change
+        story.published_at = story.reviewed_at = now
+        story.reviewed_by_id = reviewer_id
+        story.reviewer_confirmed_no_pii = True
+        story.review_comment = ""
+        story.state = StoryState.PUBLISHED
+        _audit("story.published", story, actor, StoryState.SUBMITTED)
+        story_published(story)
+        db.session.commit()
+    return story
+
+
+def return_for_changes(story: Story, comment: str, *, actor: User) -> Story:
+    from portal.stories.messages import story_returned
+
+    comment = comment.strip()
+    if not comment:
+        raise StoryError("Say what the trust should change")
+    with write_transaction():
+        story = _locked(story)
+        if story.state is not StoryState.SUBMITTED:
+            raise StoryError(_not_waiting(story))
+        reviewer_id = actor.id
+        story.state = StoryState.RETURNED
+        story.review_comment = comment
+        story.reviewed_by_id = reviewer_id
+        story.reviewed_at = utcnow()
+        _audit("story.returned", story, actor, StoryState.SUBMITTED, comment=comment)
+        story_returned(story)
+        db.session.commit()
+    return story
+
+
+def withdraw(story: Story, *, actor: User) -> Story:
+    """Take a published story off the portal; its trust may change it and submit it again."""
+    with write_transaction():
+        story = _locked(story)
+        if story.state is not StoryState.PUBLISHED:
+            raise StoryError("Only a published story can be withdrawn.")
+        story.state = StoryState.WITHDRAWN
+        story.withdrawn_at = story.updated_at = utcnow()
+        _audit("story.withdrawn", story, actor, StoryState.PUBLISHED)
+        db.session.commit()
+    return story
+
+
+def delete_draft(story: Story, *, actor: User) -> None:
+    with write_transaction():
+        story = _locked(story)
+        if story.state is not StoryState.DRAFT:
+            raise StoryError("Only a draft that was never submitted can be deleted.")
+        _audit("story.deleted", story, actor, StoryState.DRAFT)
+        db.session.delete(story)
+        db.session.commit()
+
+
+def _not_waiting(story: Story) -> str:
+    return f"This story is not waiting for review: it is {story.state.label.lower()}."
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class StoryPage:
+    stories: list[Story]
+    page: int
+    pages: int
+    total: int
+    terms: list[str]
+
+
+@dataclass(frozen=True)
+class StoryFilters:
+    query: str = ""
+    region: Region | None = None
+    trust: Trust | None = None
+    pathway: Pathway | None = None
+    measure: Measure | None = None
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            search_terms(self.query) or self.region or self.trust or self.pathway or self.measure
+        )
+
+
+def _published() -> Select[tuple[Story]]:
+    return select(Story).where(Story.state == StoryState.PUBLISHED)
+
+
+def published_stories(filters: StoryFilters, page: int = 1) -> StoryPage:
+    """Published stories matching the filters: title matches first, then newest first."""
+    query = _published()
+    terms = search_terms(filters.query)
+    if filters.region is not None:
+        query = query.join(Story.trust).where(Trust.region_id == filters.region.id)
+    if filters.trust is not None:
+        query = query.where(Story.trust_id == filters.trust.id)
+    if filters.pathway is not None:
+        query = query.where(
+            exists().where(
+                StoryPathway.story_id == Story.id, StoryPathway.pathway == filters.pathway
+            )
+        )
+    if filters.measure is not None:
+        query = query.where(
+            exists().where(
+                StoryMeasure.story_id == Story.id, StoryMeasure.measure == filters.measure
+            )
+        )
+    order: list[Any] = [Story.published_at.desc(), Story.id.desc()]
+    if terms:
+        matches = matching_stories(terms)
+        query = query.join(matches, matches.c.story_id == Story.id)
+        order.insert(0, matches.c.title_match.desc())
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(page, 1), pages)
+    stories = list(
+        db.session.scalars(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    )
+    return StoryPage(stories, page, pages, total, terms)
+
+
+def latest_stories(
+    limit: int, *, trust: Trust | None = None, event: NetworkEvent | None = None
+) -> list[Story]:
+    query = _published()
+    if trust is not None:
+        query = query.where(Story.trust_id == trust.id)
+    if event is not None:
+        query = query.where(Story.event_id == event.id)
+    return list(
+        db.session.scalars(query.order_by(Story.published_at.desc(), Story.id.desc()).limit(limit))
+    )
+
+
+def trusts_with_stories() -> list[Trust]:
+    """Trusts that have published a story: the choices of the list's trust filter."""
+    return list(
+        db.session.scalars(
+            select(Trust)
+            .where(exists().where(Story.trust_id == Trust.id, Story.state == StoryState.PUBLISHED))
+            .order_by(Trust.name)
+        )
+    )
+
+
+def trust_stories(trust: Trust) -> list[Story]:
+    """Every story of a trust, for its staff: the ones they can act on first."""
+    order = {StoryState.RETURNED: 0, StoryState.DRAFT: 1, StoryState.SUBMITTED: 2}
+    stories = db.session.scalars(
+        select(Story).where(Story.trust_id == trust.id).order_by(Story.updated_at.desc())
+    )
+    return sorted(stories, key=lambda s: order.get(s.state, 3))
+
+
+def review_queue(user: Any) -> list[Story]:
+    """Submitted stories this reviewer may decide on, oldest first."""
+    query = select(Story).where(Story.state == StoryState.SUBMITTED)
+    if not user.is_admin:
+        query = query.join(Story.trust).where(Trust.region_id == user.region_id)
+    return list(db.session.scalars(query.order_by(Story.submitted_at, Story.id)))
+
+
+def recently_reviewed(user: Any, limit: int = 10) -> list[Story]:
+    query = select(Story).where(Story.reviewed_at.is_not(None))
+    if not user.is_admin:
+        query = query.join(Story.trust).where(Trust.region_id == user.region_id)
+    return list(
+        db.session.scalars(query.order_by(Story.reviewed_at.desc(), Story.id.desc()).limit(limit))
+    )
+
+
+def events_of(stories: list[Story]) -> dict[int, NetworkEvent]:
+    """The events that these stories link to, in one query."""
+    ids = {s.event_id for s in stories if s.event_id is not None}
+    if not ids:
+        return {}
+    return {
+        e.id: e for e in db.session.scalars(select(NetworkEvent).where(NetworkEvent.id.in_(ids)))
+    }
