@@ -13,7 +13,18 @@ from portal.extensions import db
 
 # Database objects that models cannot express and that migrations create on purpose.
 # Each entry: (kind of difference, object name) with the reason beside it.
-EXPECTED_DIFFERENCES: set[tuple[str, str]] = set()
+EXPECTED_DIFFERENCES: set[tuple[str, str]] = {
+    # Story search on SQLite (migration 0007): the FTS5 table over stories' title, summary and
+    # body, and the shadow tables SQLite keeps for it. Models cannot describe virtual tables.
+    ("remove_table", "stories_fts"),
+    ("remove_table", "stories_fts_config"),
+    ("remove_table", "stories_fts_data"),
+    ("remove_table", "stories_fts_docsize"),
+    ("remove_table", "stories_fts_idx"),
+    # Story search on PostgreSQL (migration 0007): a GIN index over an expression
+    # (to_tsvector('simple', title || ' ' || summary || ' ' || body)) that the search query repeats.
+    ("remove_index", "ix_stories_search"),
+}
 
 
 def test_migrations_from_empty_match_the_models(_migrated_app: Flask) -> None:

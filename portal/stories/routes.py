@@ -268,8 +268,9 @@ def delete(story_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         if not form.validate():
             abort(400)
+        title = found.display_title
         delete_draft(found, actor=current_user)
-        flash(f"The draft “{found.display_title}” has been deleted.", "success")
+        flash(f"The draft “{title}” has been deleted.", "success")
         return redirect_after_post(url_for("stories.mine"))
     return render("stories/confirm.jinja", form=form, story=found, action="delete")
 

@@ -18,6 +18,17 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
+# Where a link in user text may go: the web, e-mail, or a page of the portal itself. Anything else
+# (a relative path made of an escaped "javascript:", say) is dropped, leaving the link text.
+LINK_PREFIXES = ("https://", "http://", "mailto:", "/", "#")
+
+
+def _keep_attribute(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "href" and not value.lower().startswith(LINK_PREFIXES):
+        return None
+    return value
+
+
 def render_markdown(source: str | None) -> Markup:
     """Safe HTML for a Markdown text: links keep only http(s) and mailto, and open nothing new."""
     if not source:
@@ -33,6 +44,7 @@ def render_markdown(source: str | None) -> Markup:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_keep_attribute,
     )
     return Markup(clean)
 

@@ -331,6 +331,8 @@ PUBLIC_GET_PAGES = {
     "/privacy",
     "/regions",
     "/sign-in",
+    "/stories",
+    "/feeds/stories.atom",
     "/trusts",
 }
 
@@ -357,4 +359,6 @@ def test_every_page_without_parameters_is_public_or_asks_for_sign_in(
         "/admin/people",
         "/manage/events",
         "/events/new",
+        "/stories/mine",
+        "/stories/review",
     } <= checked - PUBLIC_GET_PAGES
