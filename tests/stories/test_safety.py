@@ -72,7 +72,7 @@ def assert_harmless(html: str) -> None:
     for bad in ("script", "iframe", "object", "embed", "style", "form", "input", "button",
                 "meta", "base", "svg", "math", "img", "body", "details"):  # fmt: skip
         assert bad not in found.tags, (bad, html)
-    for tag, name, value in found.attributes:
+    for _tag, name, value in found.attributes:
         assert not name.startswith("on"), (name, html)
         assert name not in ("style", "target", "src"), (name, html)
         assert not name.startswith(("hx-", "data-")), (name, html)
