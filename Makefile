@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test test-postgres lint format clean
+.PHONY: install run test test-postgres lint format clean bench
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -31,6 +31,12 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Load benchmark against a bare Flask app (wrk + gunicorn); see bench/run.py. Not part of `test`.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -q wrk; } || \
+		{ echo "wrk is needed: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
 
 lint: install
 	$(BIN)/ruff check .

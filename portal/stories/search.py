@@ -4,7 +4,8 @@ Both databases index the same words the same way, so that a search gives the sam
 either: words are split on anything that is not a letter or digit, lower-cased, not stemmed, and
 every word of a search matches as a prefix ("caes" finds "caesarean", "birth" finds "births").
 A story matches when it holds every word of the search in its title, summary or body; it counts as
-a title match when its title holds any of them.
+a title match when its title holds any of them. Both are conditions on the `stories` table, for
+the caller's query to filter and order by.
 
 - SQLite: `stories_fts`, an external-content FTS5 table (tokenizer unicode61) kept in step with
   `stories` by triggers; created in migration 0007.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Boolean, Integer, Subquery, text
+from sqlalchemy import TextClause, text
 
 from portal.extensions import db
 
@@ -69,29 +70,36 @@ def search_terms(query: str | None) -> list[str]:
     return terms[:MAX_TERMS]
 
 
-def matching_stories(terms: list[str]) -> Subquery:
-    """A subquery of the stories holding every term: columns `story_id` and `title_match`."""
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def matches(terms: list[str]) -> TextClause:
+    """A condition on `stories`: the story holds every term in its title, summary or body.
+
+    On SQLite the FTS5 query runs once, as a list for `stories.id IN (…)`: joined instead, the
+    planner may probe the index once per story (measured: 200 ms against 2 ms, 2,000 stories).
+    """
     if not terms:
-        raise ValueError("matching_stories needs at least one search term")
-    if db.session.get_bind().dialect.name == "postgresql":
-        statement = text(
-            "SELECT id AS story_id, "
-            "to_tsvector('simple', title) @@ to_tsquery('simple', :title_query) AS title_match "
-            "FROM stories "
-            "WHERE to_tsvector('simple', title || ' ' || summary || ' ' || body) "
-            "@@ to_tsquery('simple', :query)"
-        ).bindparams(
-            query=" & ".join(f"'{term}':*" for term in terms),
-            title_query=" | ".join(f"'{term}':*" for term in terms),
-        )
-    else:
-        statement = text(
-            "SELECT rowid AS story_id, "
-            "rowid IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH :title_query) "
-            "AS title_match "
-            "FROM stories_fts WHERE stories_fts MATCH :query"
-        ).bindparams(
-            query=" AND ".join(f'"{term}"*' for term in terms),
-            title_query="title : (" + " OR ".join(f'"{term}"*' for term in terms) + ")",
-        )
-    return statement.columns(story_id=Integer, title_match=Boolean).subquery("matches")
+        raise ValueError("a search needs at least one term")
+    if _dialect() == "postgresql":
+        return text(
+            "to_tsvector('simple', stories.title || ' ' || stories.summary || ' ' || stories.body)"
+            " @@ to_tsquery('simple', :search_query)"
+        ).bindparams(search_query=" & ".join(f"'{term}':*" for term in terms))
+    return text(
+        "stories.id IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH :search_query)"
+    ).bindparams(search_query=" AND ".join(f'"{term}"*' for term in terms))
+
+
+def title_matches(terms: list[str]) -> TextClause:
+    """A condition on `stories`: the story's title holds any of the terms (to rank it first)."""
+    if not terms:
+        raise ValueError("a search needs at least one term")
+    if _dialect() == "postgresql":
+        return text(
+            "to_tsvector('simple', stories.title) @@ to_tsquery('simple', :title_query)"
+        ).bindparams(title_query=" | ".join(f"'{term}':*" for term in terms))
+    return text(
+        "stories.id IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH :title_query)"
+    ).bindparams(title_query="title : (" + " OR ".join(f'"{term}"*' for term in terms) + ")")

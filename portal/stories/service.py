@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 
 from portal.audit.service import record
 from portal.events.models import EventState, NetworkEvent
@@ -29,7 +29,7 @@ from portal.stories.models import (
     StoryPathway,
     StoryState,
 )
-from portal.stories.search import matching_stories, search_terms
+from portal.stories.search import matches, search_terms, title_matches
 from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
@@ -244,7 +244,10 @@ def publish(story: Story, *, actor: User) -> Story:
         story = _locked(story)
         if story.state is not StoryState.SUBMITTED:
             raise StoryError(_not_waiting(story))
-        reviewer_id, now = actor.id, utcnow()  # read first: loading them must not flush half a change
+        reviewer_id, now = (
+            actor.id,
+            utcnow(),
+        )  # read first: loading them must not flush half a change
         story.published_at = story.reviewed_at = now
         story.reviewed_by_id = reviewer_id
         story.reviewer_confirmed_no_pii = True
@@ -357,9 +360,8 @@ def published_stories(filters: StoryFilters, page: int = 1) -> StoryPage:
         )
     order: list[Any] = [Story.published_at.desc(), Story.id.desc()]
     if terms:
-        matches = matching_stories(terms)
-        query = query.join(matches, matches.c.story_id == Story.id)
-        order.insert(0, matches.c.title_match.desc())
+        query = query.where(matches(terms))
+        order.insert(0, case((title_matches(terms), 0), else_=1))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(page, 1), pages)
