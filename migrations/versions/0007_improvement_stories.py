@@ -74,10 +74,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stories'))
     )
     with op.batch_alter_table('stories', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_stories_event_id'), ['event_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_stories_published_at'), ['published_at'], unique=False)
+        batch_op.create_index('ix_stories_event_state_published_at', ['event_id', 'state', 'published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_stories_state'), ['state'], unique=False)
-        batch_op.create_index(batch_op.f('ix_stories_trust_id'), ['trust_id'], unique=False)
+        batch_op.create_index('ix_stories_state_published_at', ['state', 'published_at'], unique=False)
+        batch_op.create_index('ix_stories_trust_state_published_at', ['trust_id', 'state', 'published_at'], unique=False)
 
     op.create_table('story_measures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,10 +121,10 @@ def downgrade():
 
     op.drop_table('story_measures')
     with op.batch_alter_table('stories', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_stories_trust_id'))
+        batch_op.drop_index('ix_stories_trust_state_published_at')
         batch_op.drop_index(batch_op.f('ix_stories_state'))
-        batch_op.drop_index(batch_op.f('ix_stories_published_at'))
-        batch_op.drop_index(batch_op.f('ix_stories_event_id'))
+        batch_op.drop_index('ix_stories_state_published_at')
+        batch_op.drop_index('ix_stories_event_state_published_at')
 
     op.drop_table('stories')
     # ### end Alembic commands ###

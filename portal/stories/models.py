@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -132,12 +133,17 @@ class Story(db.Model):
             "(reviewer_confirmed_no_pii AND published_at IS NOT NULL)",
             name="confirmed_before_publishing",
         ),
+        # Lists of published stories, newest first (all, a trust's, an event's), read these
+        # indexes in order instead of sorting every story.
+        Index("ix_stories_state_published_at", "state", "published_at"),
+        Index("ix_stories_trust_state_published_at", "trust_id", "state", "published_at"),
+        Index("ix_stories_event_state_published_at", "event_id", "state", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id"), index=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("network_events.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("network_events.id"))
     # Drafts may be incomplete (they are saved as people write); submitting checks every field.
     title: Mapped[str] = mapped_column(String(150), default="")
     summary: Mapped[str] = mapped_column(String(300), default="")
@@ -151,7 +157,7 @@ class Story(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
