@@ -67,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from portal.auth import passwords, sessions
-    from portal.web import assets, errors, security, templating
+    from portal.web import assets, errors, pagecache, security, templating
     from portal.web import logging as access_logging
 
     db.init_app(app)
@@ -81,6 +81,7 @@ def _init_extensions(app: Flask) -> None:
     templating.init_app(app)
     errors.init_app(app)
     assets.init_app(app)
+    pagecache.init_app(app)  # after sessions: an ended session is dealt with first
     access_logging.init_app()
 
     # Every model module must be imported before migrations or queries run.

@@ -189,5 +189,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "DB_LOCK_TIMEOUT_MS": _int(env, "DB_LOCK_TIMEOUT_MS", 5000),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # Public pages kept per worker for anonymous visitors (portal/web/pagecache.py).
+        "PAGE_CACHE_SIZE": _int(env, "PAGE_CACHE_SIZE", 256),
+        "PAGE_CACHE_SECONDS": max(_int(env, "PAGE_CACHE_SECONDS", 60), 1),
         **mail,
     }

@@ -26,6 +26,7 @@ from portal.auth.service import create_user
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.service import region_by_slug, seed_regions
+from portal.web.pagecache import page_cache
 
 PASSWORD = "correct horse battery staple"
 
@@ -140,6 +141,8 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         original = db.session
         db.session = session
         app.test_client_class = RequestIsolatingClient
+        # Pages kept by an earlier test describe data that was rolled back.
+        page_cache(app).clear()
         try:
             yield app
         finally:

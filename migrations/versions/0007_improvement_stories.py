@@ -78,6 +78,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stories_state'), ['state'], unique=False)
         batch_op.create_index('ix_stories_state_published_at', ['state', 'published_at'], unique=False)
         batch_op.create_index('ix_stories_trust_state_published_at', ['trust_id', 'state', 'published_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stories_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('story_measures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,6 +123,7 @@ def downgrade():
     op.drop_table('story_measures')
     with op.batch_alter_table('stories', schema=None) as batch_op:
         batch_op.drop_index('ix_stories_trust_state_published_at')
+        batch_op.drop_index(batch_op.f('ix_stories_updated_at'))
         batch_op.drop_index(batch_op.f('ix_stories_state'))
         batch_op.drop_index('ix_stories_state_published_at')
         batch_op.drop_index('ix_stories_event_state_published_at')

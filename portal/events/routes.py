@@ -64,15 +64,17 @@ def event(event_id: int) -> ResponseReturnValue:
     from portal.registrations.service import booking_closed_reason, can_book, places
     from portal.stories.service import latest_stories
 
+    can_manage = can_manage_region(current_user, found.region)
     return render(
         "events/event.jinja",
         event=found,
         others=upcoming_events(5, region=found.region, exclude=found),
-        can_manage=can_manage_region(current_user, found.region),
+        can_manage=can_manage,
         can_book=can_book(current_user, found),
         booking_closed=booking_closed_reason(found),
         places=places(found),
-        confirm_form=ConfirmForm(),
+        # Only managers see a form here: a form's CSRF token would give every visitor a session.
+        confirm_form=ConfirmForm() if can_manage else None,
         stories=latest_stories(20, event=found),
     )
 

@@ -24,6 +24,7 @@ class Region(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     contact_is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     trusts: Mapped[list[Trust]] = relationship(
         back_populates="region", order_by="Trust.name", lazy="raise_on_sql"

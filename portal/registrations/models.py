@@ -108,7 +108,8 @@ class Registration(db.Model):
     reminders_sent: Mapped[str] = mapped_column(String(40), default="")
     needs_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed: the newest change is part of the public pages' data version (portal/web/pagecache.py).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     event: Mapped[NetworkEvent] = relationship(lazy="joined")
     trust: Mapped[Trust] = relationship(lazy="joined")

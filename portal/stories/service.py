@@ -244,11 +244,9 @@ def publish(story: Story, *, actor: User) -> Story:
         story = _locked(story)
         if story.state is not StoryState.SUBMITTED:
             raise StoryError(_not_waiting(story))
-        reviewer_id, now = (
-            actor.id,
-            utcnow(),
-        )  # read first: loading them must not flush half a change
-        story.published_at = story.reviewed_at = now
+        # Read before changing anything: loading them must not flush half a change.
+        reviewer_id, now = actor.id, utcnow()
+        story.published_at = story.reviewed_at = story.updated_at = now
         story.reviewed_by_id = reviewer_id
         story.reviewer_confirmed_no_pii = True
         story.review_comment = ""
@@ -273,7 +271,7 @@ def return_for_changes(story: Story, comment: str, *, actor: User) -> Story:
         story.state = StoryState.RETURNED
         story.review_comment = comment
         story.reviewed_by_id = reviewer_id
-        story.reviewed_at = utcnow()
+        story.reviewed_at = story.updated_at = utcnow()
         _audit("story.returned", story, actor, StoryState.SUBMITTED, comment=comment)
         story_returned(story)
         db.session.commit()

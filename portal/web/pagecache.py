@@ -1,0 +1,158 @@
+"""Public pages kept per worker for anonymous visitors, rebuilt when the data they show changes.
+
+Home, the event and story lists and pages, regions and trusts are the same for every visitor who
+is not signed in. Each worker keeps the pages it has built (PAGE_CACHE_SIZE, least recently used
+dropped first), keyed by the address, whether htmx asked for a fragment, and a data version: the
+newest change to events, registrations, stories, trusts and regions (one small query over
+indexes), the day in England, and the current PAGE_CACHE_SECONDS window, so that rules that move
+with time (booking closing at 23:59, "upcoming") and any change whose timestamp arrives late are
+seen within that window at the latest.
+
+A page is kept only if building it left the session untouched (no CSRF token, no flashed
+message), so a kept page holds nothing of one visitor's. Each answer gets its own CSP nonce. The
+cache is a copy of what the database already holds: losing it (a restart, another worker) costs
+only the time to rebuild a page.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from time import time
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.web.htmx import wants_fragment
+from portal.web.security import csp_nonce
+
+PUBLIC_PAGES = frozenset(
+    {
+        "pages.home",
+        "events.index",
+        "events.event",
+        "stories.index",
+        "stories.story",
+        "regions.index",
+        "regions.region",
+        "regions.trusts",
+        "regions.trust",
+    }
+)
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    body: bytes
+    nonce: str | None
+    status: int
+    content_type: str
+
+
+class PageCache:
+    def __init__(self) -> None:
+        self._pages: OrderedDict[tuple[Any, ...], KeptPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> KeptPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple[Any, ...], page: KeptPage, size: int) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > size:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+def data_version() -> tuple[Any, ...]:
+    """The newest change to anything a public page shows (each read from an index)."""
+    from portal.events.models import NetworkEvent
+    from portal.regions.models import Region, Trust
+    from portal.registrations.models import Registration
+    from portal.stories.models import Story
+
+    newest = [
+        select(func.max(model.updated_at)).scalar_subquery()
+        for model in (NetworkEvent, Registration, Story, Trust, Region)
+    ]
+    return tuple(db.session.execute(select(*newest)).one())
+
+
+def _eligible() -> bool:
+    return (
+        current_app.config["PAGE_CACHE_SIZE"] > 0
+        and request.method == "GET"
+        and request.endpoint in PUBLIC_PAGES
+        and "_flashes" not in session
+        and not current_user.is_authenticated
+    )
+
+
+def _key() -> tuple[Any, ...]:
+    from portal.web.dates import today_in_london
+
+    window = int(time() // current_app.config["PAGE_CACHE_SECONDS"])
+    return (
+        request.full_path,
+        wants_fragment(),
+        today_in_london(),
+        window,
+        data_version(),
+    )
+
+
+def serve_kept_page() -> Response | None:
+    if not _eligible():
+        return None
+    g.page_cache_key = key = _key()
+    kept = page_cache().get(key)
+    if kept is None:
+        return None
+    body = kept.body
+    if kept.nonce:
+        body = body.replace(kept.nonce.encode(), csp_nonce().encode())
+    g.page_cache_hit = True
+    return Response(body, status=kept.status, content_type=kept.content_type)
+
+
+def keep_page(response: Response) -> Response:
+    key = g.pop("page_cache_key", None)
+    if (
+        key is None
+        or g.get("page_cache_hit")
+        or response.status_code != 200
+        or response.direct_passthrough
+        or session.modified
+        or "Set-Cookie" in response.headers
+    ):
+        return response
+    page_cache().put(
+        key,
+        KeptPage(response.get_data(), g.get("csp_nonce"), 200, response.content_type or ""),
+        current_app.config["PAGE_CACHE_SIZE"],
+    )
+    return response
+
+
+def page_cache(app: Flask | None = None) -> PageCache:
+    """This app's cache (each app has its own: two apps in one process may use two databases)."""
+    return (app or current_app).extensions["page_cache"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["page_cache"] = PageCache()
+    app.before_request(serve_kept_page)
+    app.after_request(keep_page)
