@@ -143,6 +143,7 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         app.test_client_class = RequestIsolatingClient
         # Pages kept by an earlier test describe data that was rolled back.
         page_cache(app).clear()
+        app.extensions.pop("feed_freshness", None)
         try:
             yield app
         finally:

@@ -16,9 +16,9 @@ from portal.feeds.calendar import REFRESH_INTERVAL, build_calendar
 from portal.feeds.service import (
     FeedSpec,
     all_events_feed,
+    current_freshness,
     event_feed,
     feed_events,
-    freshness,
     private_feed,
     region_feed,
     reset_feed_token,
@@ -73,7 +73,7 @@ def calendar_response(
 
     Calendar apps send all sorts of Accept headers; the answer is text/calendar whatever they say.
     """
-    fresh = freshness(spec)
+    fresh = current_freshness(spec)
     response = Response(status=200)
     response.content_type = "text/calendar; charset=utf-8"
     response.set_etag(fresh.etag)

@@ -101,17 +101,17 @@ def _eligible() -> bool:
     )
 
 
-def _key() -> tuple[Any, ...]:
+def version_key() -> tuple[Any, ...]:
+    """What anything derived from public data may be kept under: the data version, the day in
+    England and the current time window (see the module's docstring)."""
     from portal.web.dates import today_in_london
 
     window = int(time() // current_app.config["PAGE_CACHE_SECONDS"])
-    return (
-        request.full_path,
-        wants_fragment(),
-        today_in_london(),
-        window,
-        data_version(),
-    )
+    return (today_in_london(), window, data_version())
+
+
+def _key() -> tuple[Any, ...]:
+    return (request.full_path, wants_fragment(), *version_key())
 
 
 def serve_kept_page() -> Response | None:
