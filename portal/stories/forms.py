@@ -22,6 +22,13 @@ from portal.stories.service import MeasureValues, StoryValues
 from portal.web.dates import long_date
 
 TITLE_MAX, SUMMARY_MAX, BODY_MAX, PERIOD_MAX = 150, 300, 20000, 40
+
+
+def one_kind_of_line_break(value: str | None) -> str | None:
+    """Browsers post text areas with CR LF, htmx with LF: store (and count) LF only."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 _PERCENT = re.compile(r"^\d{1,3}(\.\d)?$")
 
 
@@ -122,12 +129,14 @@ class StoryForm(FlaskForm):
     )
     summary = TextAreaField(
         "Summary",
+        filters=[one_kind_of_line_break],
         description="What you changed and what happened, in one or two sentences (300 characters at most). It is shown in lists and feeds.",
         validators=[Length(max=SUMMARY_MAX, message="Summary must be 300 characters or fewer")],
         render_kw={"rows": 3},
     )
     body = TextAreaField(
         "Your story",
+        filters=[one_kind_of_line_break],
         description="What you changed, how, what happened, and what others can learn. You can use Markdown: ## for a heading, * for a list, **bold**, [link text](https://…).",
         validators=[Length(max=BODY_MAX, message="Story must be 20,000 characters or fewer")],
         render_kw={"rows": 16},
@@ -209,6 +218,7 @@ class PublishForm(FlaskForm):
 class ReturnForm(FlaskForm):
     comment = TextAreaField(
         "What should the trust change?",
+        filters=[one_kind_of_line_break],
         description="The author gets this by e-mail and sees it beside the story.",
         validators=[
             DataRequired("Say what the trust should change"),
@@ -223,4 +233,4 @@ class ConfirmForm(FlaskForm):
 
 
 class PreviewForm(FlaskForm):
-    body = TextAreaField(validators=[Length(max=BODY_MAX)])
+    body = TextAreaField(filters=[one_kind_of_line_break], validators=[Length(max=BODY_MAX)])

@@ -472,3 +472,12 @@ def test_pages_of_a_role_refuse_the_others(app: Flask, people: dict) -> None:
         assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
         response = anonymous.get(path, headers=HTMX)
         assert response.status_code == 401 and "HX-Redirect" in response.headers
+
+
+def test_line_breaks_are_stored_one_way_whoever_sends_them(app: Flask, people: dict) -> None:
+    story = draft(people["owner"])
+    client = client_as(app, people, "owner")
+    body = "a" * 9999 + "\r\n" + "b" * 10000  # 20,000 characters once CR LF is one line break
+    response = posted(client, f"/stories/{story.id}/edit", form_data(body=body, action="save"))
+    assert response.status_code == 303
+    assert reload(story).body == "a" * 9999 + "\n" + "b" * 10000
