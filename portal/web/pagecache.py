@@ -4,7 +4,8 @@ Home, the event and story lists and pages, regions and trusts are the same for e
 is not signed in. Each worker keeps the pages it has built (PAGE_CACHE_SIZE, least recently used
 dropped first), keyed by the address, whether htmx asked for a fragment, and a data version: the
 newest change to events, registrations, stories, trusts and regions (one small query over
-indexes), the day in England, and the current PAGE_CACHE_SECONDS window, so that rules that move
+indexes, read at most once a second per worker and again after the worker's own writes), the day
+in England, and the current PAGE_CACHE_SECONDS window, so that rules that move
 with time (booking closing at 23:59, "upcoming") and any change whose timestamp arrives late are
 seen within that window at the latest.
 
@@ -16,15 +17,17 @@ only the time to rebuild a page.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from time import time
+from time import monotonic, time
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.web.htmx import wants_fragment
@@ -53,10 +56,18 @@ class KeptPage:
     content_type: str
 
 
+@dataclass(frozen=True)
+class RememberedVersion:
+    version: tuple[Any, ...]
+    read_at: float
+    write_mark: int
+
+
 class PageCache:
     def __init__(self) -> None:
         self._pages: OrderedDict[tuple[Any, ...], KeptPage] = OrderedDict()
         self._lock = threading.Lock()
+        self.version: RememberedVersion | None = None
 
     def get(self, key: tuple[Any, ...]) -> KeptPage | None:
         with self._lock:
@@ -75,20 +86,48 @@ class PageCache:
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self.version = None
+
+
+# The newest change to anything a public page shows, each read from an index.
+DATA_VERSION = text(
+    "SELECT (SELECT max(updated_at) FROM network_events), (SELECT max(updated_at) FROM registrations),"
+    " (SELECT max(updated_at) FROM stories), (SELECT max(updated_at) FROM trusts),"
+    " (SELECT max(updated_at) FROM regions)"
+)
+#: How long a worker reuses the data version it read, unless it has written something since.
+VERSION_REUSE_SECONDS = 1.0
+
+# Raised whenever this process flushes or commits a change: a version read before it is not reused.
+_local_writes = itertools.count()
+_last_local_write = 0
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+def _note_local_write(*_: Any) -> None:
+    global _last_local_write
+    _last_local_write = next(_local_writes)
 
 
 def data_version() -> tuple[Any, ...]:
-    """The newest change to anything a public page shows (each read from an index)."""
-    from portal.events.models import NetworkEvent
-    from portal.regions.models import Region, Trust
-    from portal.registrations.models import Registration
-    from portal.stories.models import Story
+    """The data version: read at most once a second per worker, and again after its own writes.
 
-    newest = [
-        select(func.max(model.updated_at)).scalar_subquery()
-        for model in (NetworkEvent, Registration, Story, Trust, Region)
-    ]
-    return tuple(db.session.execute(select(*newest)).one())
+    A change made by another worker (or the mail worker) is seen within that second; one made by
+    this worker, at once.
+    """
+    cache = page_cache()
+    now = monotonic()
+    remembered = cache.version
+    if (
+        remembered is not None
+        and remembered.write_mark == _last_local_write
+        and now - remembered.read_at < VERSION_REUSE_SECONDS
+    ):
+        return remembered.version
+    version = tuple(db.session.execute(DATA_VERSION).one())
+    cache.version = RememberedVersion(version, now, _last_local_write)
+    return version
 
 
 def _eligible() -> bool:
