@@ -27,7 +27,7 @@ EVENTS_PER_YEAR = 3
 REGISTRATIONS = 20_000
 STORIES = 2_000
 
-WORDS = (
+_VOCABULARY = (
     "birth labour midwife midwives caesarean section elective emergency vaginal normal vbac "
     "clinic continuity carer support women partners home early triage phone leaflet audit robson "
     "group induction weeks consultant ward night decisions review morning leadership philosophy "
@@ -36,7 +36,8 @@ WORDS = (
     "rose stayed choice information antenatal class first pregnancy previous scar counselling "
     "obstetrician anaesthetist theatre delivery suite unit community hospital trust region "
     "network event learning change improvement outcome experience feedback survey family baby"
-).split()
+)
+WORDS = _VOCABULARY.split()
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -169,7 +170,9 @@ def build() -> dict[str, int]:
     db.session.execute(insert(Story), story_rows)
     if db.session.get_bind().dialect.name == "postgresql":  # ids given above: move the sequence on
         db.session.execute(
-            text("SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT max(id) FROM stories))")
+            text(
+                "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT max(id) FROM stories))"
+            )
         )
     db.session.execute(insert(StoryPathway), pathway_rows)
     db.session.execute(insert(StoryMeasure), measure_rows)

@@ -110,9 +110,9 @@ def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
             return process
-        except OSError:
+        except OSError as exc:
             if process.poll() is not None:
-                raise SystemExit(f"gunicorn for {app} stopped (exit {process.returncode})")
+                raise SystemExit(f"gunicorn for {app} stopped (exit {process.returncode})") from exc
             time.sleep(0.3)
     raise SystemExit(f"gunicorn for {app} did not answer in time")
 

@@ -54,11 +54,9 @@ def render_item(type_, obj, autogen_context):
 def include_object(obj, name, type_, reflected, compare_to):
     """Leave story search's own objects (migration 0007) out of autogenerate: models cannot
     describe them, so autogenerate would otherwise offer to drop them."""
-    if type_ == "table" and name.startswith("stories_fts"):
-        return False
-    if type_ == "index" and name == "ix_stories_search":
-        return False
-    return True
+    story_search_table = type_ == "table" and name.startswith("stories_fts")
+    story_search_index = type_ == "index" and name == "ix_stories_search"
+    return not (story_search_table or story_search_index)
 
 
 def run_migrations_offline():

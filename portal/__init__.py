@@ -67,12 +67,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from portal.auth import passwords, sessions
-    from portal.web import assets, errors, pagecache, security, templating
+    from portal.web import assets, errors, inputs, pagecache, security, templating
     from portal.web import logging as access_logging
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    inputs.init_app(app)  # before anything reads the request's values
     limiter.init_app(app)
     login_manager.init_app(app)
     passwords.init_app(app)

@@ -27,6 +27,7 @@ from portal.regions.models import Region, Trust
 from portal.registrations.models import JobRole, Registration, RegistrationState
 from portal.stories.models import Measure, Pathway, Story, StoryMeasure, StoryPathway, StoryState
 from portal.web.dates import programme_year, today_in_london
+from portal.web.pagecache import page_cache
 from tests.conftest import make_user, sign_in
 
 # (who, path): {names} are filled from the first region's objects.
@@ -213,8 +214,12 @@ def counter(app: Flask) -> Iterator[StatementCounter]:
 def statements(client: FlaskClient, counter: StatementCounter, path: str) -> int:
     from portal.feeds.routes import built_feeds
 
-    with built_feeds.lock:  # count a feed's whole build, not a body kept from before
+    # Count each page's whole work, not what a cache kept from the request before.
+    with built_feeds.lock:
         built_feeds.bodies.clear()
+    app = client.application
+    page_cache(app).clear()
+    app.extensions.pop("feed_freshness", None)
     counter.count = 0
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)

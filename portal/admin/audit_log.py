@@ -21,6 +21,7 @@ from portal.audit.search import (
 from portal.extensions import db
 from portal.web.csvtools import csv_download
 from portal.web.htmx import render, wants_fragment
+from portal.web.inputs import search_text
 
 PAGE_SIZE = 50
 #: The page's parts that its filter form may ask for (by htmx's HX-Target header): their blocks.
@@ -34,7 +35,7 @@ def _filter_form() -> AuditFilterForm:
 
 def _filters(form: AuditFilterForm) -> AuditFilters:
     return AuditFilters(
-        person=(form.person.data or "")[:254],
+        person=search_text(form.person.data, 254),
         object_type=form.object_type.data or "",
         action=form.action.data or "",
         date_from=form.date_from.data,

@@ -30,6 +30,7 @@ from portal.regions.service import (
     update_trust,
 )
 from portal.web.htmx import redirect_after_post, render
+from portal.web.inputs import search_text
 
 PAGE_SIZE = 25
 #: How many rows of each kind the import preview lists; the counts cover every row.
@@ -45,7 +46,7 @@ MAX_UPLOADS_IN_SESSION = 5
 @bp.get("/trusts")
 def trusts() -> ResponseReturnValue:
     """Every trust, with search by name or ODS code and filters by region and participation."""
-    q = request.args.get("q", "").strip()[:100]
+    q = search_text(request.args.get("q"), 100)
     regions = regions_in_order()
     region = request.args.get("region", "")
     if region not in {r.slug for r in regions}:

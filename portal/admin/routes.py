@@ -13,6 +13,7 @@ from portal.mail.service import MailError, failed_messages, outbox_counts, retry
 from portal.regions.models import Trust
 from portal.regions.service import regions_in_order
 from portal.web.htmx import redirect_after_post, render
+from portal.web.inputs import search_text
 
 PAGE_SIZE = 25
 
@@ -27,7 +28,7 @@ def admins_only() -> None:
 @bp.get("/people")
 def people() -> ResponseReturnValue:
     """Everyone who can sign in, with search by name or e-mail and a role filter."""
-    q = request.args.get("q", "").strip()[:100]
+    q = search_text(request.args.get("q"), 100)
     role = request.args.get("role", "")
     status = request.args.get("status", "")
     regions = regions_in_order()

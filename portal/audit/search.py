@@ -42,7 +42,8 @@ def entries_query(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
         query = query.where(AuditEntry.action == filters.action)
     if filters.date_from is not None:
         query = query.where(AuditEntry.at >= london_day_start(filters.date_from))
-    if filters.date_to is not None:
+    # The last day a date can hold (31 December 9999) has no day after it: no bound is needed.
+    if filters.date_to is not None and filters.date_to < date.max:
         query = query.where(AuditEntry.at < london_day_start(filters.date_to + timedelta(days=1)))
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 

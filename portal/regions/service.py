@@ -216,6 +216,11 @@ def plan_trust_import(data: bytes) -> ImportPlan:
     except UnicodeDecodeError:
         plan.problem = "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again"
         return plan
+    if "\x00" in text:
+        # Never in a text file, and PostgreSQL cannot store it: a trust named with one would
+        # fail the whole import when applied.
+        plan.problem = "The file holds NUL characters, so it is not CSV UTF-8 text; save it as 'CSV UTF-8' and try again"
+        return plan
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

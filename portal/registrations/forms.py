@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -80,8 +81,25 @@ class AttendeeForm(Form):
         )
 
 
+class AttendeeList(FieldList):
+    """The people of a booking, numbered `attendees-<n>-…` by the page.
+
+    WTForms takes any key whose index passes `str.isdigit()`, which is true of "²", "٣" or five
+    thousand nines; `int()` then raises and the request fails with a 500. Only plain ASCII numbers
+    of a sensible length are rows: any other key is ignored like any unknown field.
+    """
+
+    def _extract_indices(self, prefix: str, formdata: Any) -> Iterator[int]:
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 6:
+                    yield int(index)
+
+
 class BookingForm(FlaskForm):
-    attendees = FieldList(FormField(AttendeeForm), min_entries=1, max_entries=MAX_ATTENDEES)
+    attendees = AttendeeList(FormField(AttendeeForm), min_entries=1, max_entries=MAX_ATTENDEES)
 
     def validate_attendees(self, field: FieldList) -> None:
         seen: dict[str, int] = {}

@@ -28,7 +28,7 @@ from portal.registrations.service import (
     withdraw,
 )
 from portal.web.csvtools import csv_download
-from portal.web.htmx import is_htmx, redirect_after_post, render
+from portal.web.htmx import is_htmx, redirect_after_post, render, wants_fragment
 
 # --- Booking ---------------------------------------------------------------------------------------
 
@@ -92,6 +92,9 @@ def book(event_id: int) -> ResponseReturnValue:
 def booking_row(event_id: int) -> ResponseReturnValue:
     """htmx: one more empty person on the booking form."""
     event = _bookable_event_or_404(event_id)
+    if not wants_fragment():
+        # Only htmx asks for a row alone; a browser that opens the address gets the whole form.
+        return redirect_after_post(url_for("registrations.book", event_id=event.id))
     index = max(min(request.args.get("index", 1, type=int) or 1, MAX_ATTENDEES - 1), 1)
     form = BookingForm(formdata=None)
     while len(form.attendees.entries) <= index:

@@ -76,7 +76,10 @@ class MeasureForm(Form):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         parts = [self.baseline_value, self.baseline_period, self.latest_value, self.latest_period]
-        given = [bool(p.data if p.data is not None else "") for p in parts]
+        # A rate of 0% is given (bool(0.0) is False); a period of spaces is not.
+        given = [
+            bool(p.data.strip()) if isinstance(p.data, str) else p.data is not None for p in parts
+        ]
         if any(given) and not all(given):
             for part, present in zip(parts, given, strict=True):
                 if not present and not part.errors:

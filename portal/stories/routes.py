@@ -49,7 +49,7 @@ from portal.stories.service import (
     withdraw,
 )
 from portal.web.dates import LONDON, short_time
-from portal.web.htmx import redirect_after_post, render
+from portal.web.htmx import redirect_after_post, render, render_fragment
 from portal.web.markdown import render_markdown
 
 # --- Reading (everyone) -----------------------------------------------------------------------
@@ -207,7 +207,7 @@ def autosave(story_id: int) -> ResponseReturnValue:
             message = f"Not saved: {exc}"
         else:
             message = f"Draft saved at {short_time(found.updated_at.astimezone(LONDON).time())}."
-    return render("stories/form.jinja", "autosave_status", autosave_message=message)
+    return render_fragment("stories/form.jinja", "autosave_status", autosave_message=message)
 
 
 @bp.post("/stories/<int:story_id>/preview")
@@ -218,7 +218,7 @@ def preview(story_id: int) -> ResponseReturnValue:
     form = PreviewForm()
     if not form.validate():
         abort(400)
-    return render(
+    return render_fragment(
         "stories/form.jinja", "preview", preview=render_markdown(form.body.data), story=None
     )
 

@@ -172,10 +172,10 @@ def _apply(story: Story, values: StoryValues) -> None:
     story.summary = values.summary
     story.body = values.body
     story.event_id = values.event_id
-    wanted = set(values.pathways)
+    wanted = list(dict.fromkeys(values.pathways))  # each once: a form may send one twice
     story.pathway_links = [link for link in story.pathway_links if link.pathway in wanted]
     have = {link.pathway for link in story.pathway_links}
-    story.pathway_links.extend(StoryPathway(pathway=p) for p in values.pathways if p not in have)
+    story.pathway_links.extend(StoryPathway(pathway=p) for p in wanted if p not in have)
     by_measure = {m.measure: m for m in story.measures}
     kept = []
     for given in values.measures:

@@ -30,6 +30,13 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return make_response(body, status)
 
 
+def render_fragment(template: str, block: str, status: int = 200, **context: Any) -> Response:
+    """Render only `block`, whoever asks: for endpoints that exist only for htmx (autosave, live
+    preview). Their page would lack its context, so a request without htmx, or a boosted one,
+    gets the same small answer instead of an error."""
+    return make_response(render_block(template, block, **context), status)
+
+
 def redirect_after_post(location: str, *, reload: bool = False) -> Response:
     """303 for a plain form; for htmx, HX-Location so the next page loads without a full reload.
 

@@ -19,3 +19,52 @@ document.addEventListener("htmx:load", (event) => {
   // a component itself (the header, when htmx replaces the whole body).
   initAll({ scope: element.parentElement ?? element, onError: ignoreAlreadyInitialised });
 });
+
+// A form that htmx swaps in place with its errors (a 422) keeps the page's old <title>: give it
+// the "Error: " prefix the whole page would have had (and take it off again once the errors are
+// gone), so that screen reader users hear the problem when they check where they are. The NHS
+// error summary moves the focus to itself when it is set up (above).
+const ERROR_PREFIX = "Error: ";
+
+document.addEventListener("htmx:afterSettle", () => {
+  const hasErrors = document.querySelector(".nhsuk-error-summary") !== null;
+  const marked = document.title.startsWith(ERROR_PREFIX);
+  if (hasErrors && !marked) {
+    document.title = ERROR_PREFIX + document.title;
+  } else if (!hasErrors && marked) {
+    document.title = document.title.slice(ERROR_PREFIX.length);
+  }
+});
+
+// When htmx replaces the part of the page that held the focus (a form answered in place) and
+// nothing in the new content takes the focus (autofocus, the error summary), it would fall back
+// to the top of the page with nothing read out: put it on the new content's heading instead.
+let focusWasInTarget = false;
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const active = document.activeElement;
+  const target = event.detail.target;
+  focusWasInTarget =
+    active !== null &&
+    active !== document.body &&
+    target instanceof Element &&
+    target.contains(active);
+});
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  const content = event.target;
+  const active = document.activeElement;
+  if (!focusWasInTarget || (active !== null && active !== document.body)) {
+    return;
+  }
+  if (!(content instanceof HTMLElement) || content === document.body) {
+    focusWasInTarget = false; // a whole page: htmx and the browser look after its focus
+    return;
+  }
+  const heading = content.matches("h1, h2") ? content : content.querySelector("h1, h2");
+  if (heading !== null) {
+    focusWasInTarget = false;
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+});

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, StorageState, sync_playwright
 from werkzeug.serving import make_server
 
 from portal.auth.models import Role
@@ -148,6 +148,13 @@ def local_htmx_server(browser_database: tuple[str, Path]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def reset_server(browser_database: tuple[str, Path]) -> Iterator[str]:
+    """A second portal on the same database, whose password-reset limit no test can reach."""
+    with serve(live_app(browser_database, PASSWORD_RESET_LIMIT="10000 per minute")) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
 def htmx_cdn_url(default_app: Flask) -> str:
     """The exact CDN address the pages load htmx from (the HTMX_CDN_URL setting)."""
     return str(default_app.config["HTMX_CDN_URL"])
@@ -176,7 +183,8 @@ NewPage = Callable[..., Page]
 
 @pytest.fixture
 def new_page(browser: Browser, htmx_cdn_url: str) -> Iterator[NewPage]:
-    """Open a tab in a fresh context: `new_page(cdn="down", javascript=False, viewport=...)`.
+    """Open a tab in a fresh context: `new_page(cdn="down", javascript=False, viewport=...)`;
+    `storage_state` starts it with the cookies of an earlier one (a person already signed in).
 
     Every tab is watched for console errors, uncaught exceptions and CSP violations
     (see `tests.browser.helpers.problems_of`).
@@ -198,8 +206,11 @@ def new_page(browser: Browser, htmx_cdn_url: str) -> Iterator[NewPage]:
         cdn: Literal["up", "down"] = "up",
         javascript: bool = True,
         viewport: dict[str, int] = DESKTOP,
+        storage_state: StorageState | None = None,
     ) -> Page:
-        context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
+        context = browser.new_context(
+            viewport=viewport, java_script_enabled=javascript, storage_state=storage_state
+        )
         contexts.append(context)
         context.set_default_timeout(10_000)
         context.route("https://assets.nhs.uk/**", lambda route: route.abort())

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,7 +29,7 @@ from portal.extensions import db
 from portal.mail.models import OutboxMessage
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug
-from tests.browser.conftest import NewPage, live_app, serve
+from tests.browser.conftest import NewPage
 from tests.browser.helpers import (
     DESKTOP,
     PHONE,
@@ -229,13 +228,6 @@ def invitation(default_app: Flask) -> Callable[[], tuple[str, int, str]]:
         return email, person_id, link_in_mail(default_app, email, INVITATION)
 
     return make
-
-
-@pytest.fixture(scope="module")
-def reset_server(browser_database: tuple[str, Path]) -> Iterator[str]:
-    """A second portal on the same database, whose password-reset limit no test can reach."""
-    with serve(live_app(browser_database, PASSWORD_RESET_LIMIT="10000 per minute")) as base_url:
-        yield base_url
 
 
 # --- Helpers ---------------------------------------------------------------------------------------

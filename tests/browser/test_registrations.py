@@ -1,6 +1,6 @@
 """Booking places in the browser: trust staff book, change their mind and withdraw; the waiting
 list moves; a coordinator checks people in; an attendee withdraws through their own link; every
-booking page passes axe; screenshots for a person to read.
+booking page passes axe; trust staff book with the keyboard alone; screenshots for a person to read.
 
 Each test works on people, trusts and events of its own, made in the live server's database in
 regions that no demo event fills and no other browser test plans events in (South East Coast,
@@ -674,7 +674,157 @@ def test_booking_page_is_accessible(
     problems_of(page).assert_none()
 
 
-# --- 6: screenshots --------------------------------------------------------------------------------
+# --- 6: keyboard only ------------------------------------------------------------------------------
+
+#: The focused element as a test can name it: "#" and its id, or else its text.
+FOCUSED = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return "";
+  return element.id ? `#${element.id}` : element.textContent.trim().replace(/\\s+/g, " ");
+}"""
+
+#: Remember what every live region says, to see later which changed (and stayed on the page).
+WATCH_LIVE_REGIONS = """() => {
+  window.__liveRegions = new Map(
+    Array.from(document.querySelectorAll("[role=status], [role=alert], [aria-live]"))
+      .filter((element) => element.getAttribute("aria-live") !== "off")
+      .map((element) => [element, element.textContent])
+  );
+}"""
+
+ANNOUNCED = """(words) => Array.from(window.__liveRegions).some(
+  ([element, before]) =>
+    element.isConnected && element.textContent !== before && element.textContent.includes(words)
+)"""
+
+
+def focused(page: Page) -> str:
+    return str(page.evaluate(FOCUSED))
+
+
+def tab_to(page: Page, target: str, *, limit: int = 150) -> None:
+    """Press Tab until `target` (an "#id" or a text, as FOCUSED names it) has the focus."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        seen.append(focused(page))
+        if seen[-1] == target:
+            return
+    pytest.fail(f"Tab never reached {target!r}; it went through {seen}")
+
+
+def tab_expecting(page: Page, target: str) -> None:
+    """Press Tab once: the focus must move to `target`."""
+    page.keyboard.press("Tab")
+    assert focused(page) == target
+
+
+def follow(page: Page, link: str, heading_text: str | re.Pattern[str]) -> None:
+    """Tab to a link or button by its text, press Enter, and wait for the next page."""
+    tab_to(page, link)
+    page.keyboard.press("Enter")
+    expect(heading(page)).to_have_text(heading_text)
+
+
+def type_person(page: Page, index: int, name: str, email: str, role: str) -> None:
+    """Starting in the person's name: type each field, moving on with Tab, in the form's order.
+
+    Leaves the focus in their dietary needs. An empty `email` is skipped over.
+    """
+    prefix = f"#attendees-{index}-"
+    assert focused(page) == f"{prefix}name"
+    page.keyboard.type(name)
+    tab_expecting(page, f"{prefix}email")
+    page.keyboard.type(email)
+    tab_expecting(page, f"{prefix}job_role")
+    page.keyboard.type(role)  # a closed select picks the first option that starts so
+    tab_expecting(page, f"{prefix}access_needs")
+    tab_expecting(page, f"{prefix}dietary_needs")
+
+
+def book_by_keyboard(
+    page: Page, live_server: str, cast: Cast, staff: str, *, javascript: bool
+) -> None:
+    """Trust staff find the event and book two people without touching the mouse."""
+    tag = short_id()
+    names = (f"Kai Keyboard {tag}", f"Lou Keyboard {tag}")
+    emails = (f"kai.{tag}@example.org", f"lou.{tag}@example.org")
+    sign_in(page, live_server, staff, PASSWORD)
+
+    # The header's "Regions", the region, its event, the event's "Book places".
+    follow(page, "Regions", "Regions")
+    follow(page, "NHS Yorkshire and the Humber", "NHS Yorkshire and the Humber")
+    follow(page, cast.title, re.compile(re.escape(cast.title)))
+    follow(page, "Book places", "Book places")
+    expect(page).to_have_url(f"{live_server}{cast.event_path}/book")
+
+    # The form in reading order: the person's fields, "Add another person", "Book places".
+    tab_to(page, "#attendees-0-name")
+    type_person(page, 0, names[0], emails[0], "Midwife")
+    expect(person(page, 1).get_by_label("Job role")).to_have_value("midwife")
+    tab_expecting(page, "#add-person")
+    page.evaluate(WATCH_LIVE_REGIONS)
+    if javascript:
+        with page.expect_response(re.compile(r"/book/person\?index=1(&|$)")):
+            page.keyboard.press("Enter")
+    else:
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+    expect(person(page, 2)).to_be_visible()
+    # The focus waits in the new person's name, and (with htmx, which loads no new page to be
+    # read out) a live region says what happened.
+    expect(person(page, 2).get_by_label("Full name")).to_be_focused()
+    if javascript:
+        page.wait_for_function(ANNOUNCED, arg="Person 2 added.")
+    expect(person(page, 1).get_by_label("Full name")).to_have_value(names[0])
+
+    if javascript:
+        # Person 2 without an e-mail address: the form comes back with its errors, in place.
+        type_person(page, 1, names[1], "", "Obstetrician")
+        tab_expecting(page, "#add-person")
+        tab_expecting(page, "Book places")
+        with page.expect_response(lambda response: response.request.method == "POST") as sent:
+            page.keyboard.press("Enter")
+        assert sent.value.status == 422
+        summary = page.locator(".nhsuk-error-summary")
+        expect(summary).to_be_focused()
+        expect(page).to_have_title(re.compile(r"^Error: Book places: "))
+        # From the summary's link to the field, and put it right.
+        page.keyboard.press("Tab")
+        assert focused(page).startswith("Person 2: Enter")
+        page.keyboard.press("Enter")
+        expect(person(page, 2).get_by_label("Work e-mail address")).to_be_focused()
+        page.keyboard.type(emails[1])
+        problems_of(page).expect(r"status of 422")
+    else:
+        type_person(page, 1, names[1], emails[1], "Obstetrician")
+    tab_to(page, "Book places")
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(f"{live_server}{cast.event_path}/booked")
+    expect(heading(page)).to_have_text("What happened to each booking")
+    expect(page).not_to_have_title(re.compile(r"^Error: "))
+    results = page.locator("main").get_by_role("listitem")
+    for name in names:
+        expect(results.filter(has_text=name)).to_contain_text("Confirmed")
+
+
+def test_trust_staff_book_places_with_the_keyboard_only(
+    page: Page, live_server: str, self_service_cast: Cast, make_staff: Callable[[str], str]
+) -> None:
+    book_by_keyboard(page, live_server, self_service_cast, make_staff(YORKSHIRE), javascript=True)
+    problems_of(page).assert_none()
+
+
+def test_trust_staff_book_places_with_the_keyboard_only_without_javascript(
+    page_no_js: Page, live_server: str, self_service_cast: Cast, make_staff: Callable[[str], str]
+) -> None:
+    book_by_keyboard(
+        page_no_js, live_server, self_service_cast, make_staff(YORKSHIRE), javascript=False
+    )
+
+
+# --- 7: screenshots --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

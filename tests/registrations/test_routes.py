@@ -80,6 +80,22 @@ def test_add_another_person_without_javascript_and_with_htmx(client: FlaskClient
     )
     assert 'id="person-3"' in fragment and 'name="attendees-2-email"' in fragment
     assert 'hx-swap-oob="true"' in fragment and "index=3" in fragment
+    # The live region outside the form says what happened; it is on the page before it changes.
+    assert '<p id="booking-status" hx-swap-oob="innerHTML">Person 3 added.</p>' in fragment
+    assert (
+        'id="booking-status" class="nhsuk-u-visually-hidden" role="status">Person 2 added.' in html
+    )
+
+
+def test_the_row_address_opened_without_htmx_gives_the_whole_form(
+    client: FlaskClient, staff
+) -> None:  # type: ignore[no-untyped-def]
+    """Not a broken page of one empty row, with no token, that says the event is full."""
+    event = open_event()
+    sign_in(client, staff)
+    response = client.get(f"/events/{event.id}/book/person?index=1")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/events/{event.id}/book"
 
 
 @pytest.mark.parametrize(
