@@ -6,11 +6,11 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.events.models import NetworkEvent
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import UTCDateTime, db, string_enum, utcnow
 from portal.regions.models import Trust
 
 
@@ -55,16 +55,6 @@ class JobRole(enum.StrEnum):
         }[self]
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        length=40,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 def new_self_service_key() -> str:
     return secrets.token_urlsafe(16)
 
@@ -91,10 +81,12 @@ class Registration(db.Model):
     booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     attendee_name: Mapped[str] = mapped_column(String(120))
     attendee_email: Mapped[str] = mapped_column(String(254))
-    job_role: Mapped[JobRole] = mapped_column(_enum(JobRole, "job_role"))
+    job_role: Mapped[JobRole] = mapped_column(string_enum(JobRole, "job_role", 40))
     access_needs: Mapped[str] = mapped_column(Text, default="")
     dietary_needs: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[RegistrationState] = mapped_column(_enum(RegistrationState, "registration_state"))
+    state: Mapped[RegistrationState] = mapped_column(
+        string_enum(RegistrationState, "registration_state", 40)
+    )
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the person joined the waiting list: their place in it (first come, first served).
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

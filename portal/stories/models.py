@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.events.models import NetworkEvent
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import UTCDateTime, db, string_enum, utcnow
 from portal.regions.models import Trust
 
 
@@ -109,16 +108,6 @@ class Measure(enum.StrEnum):
         }[self]
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(
-        kind,
-        name=name,
-        native_enum=False,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 class Story(db.Model):
     __tablename__ = "stories"
     __table_args__ = (
@@ -149,7 +138,7 @@ class Story(db.Model):
     summary: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[StoryState] = mapped_column(
-        _enum(StoryState, "story_state"), default=StoryState.DRAFT, index=True
+        string_enum(StoryState, "story_state", 20), default=StoryState.DRAFT, index=True
     )
     author_declared_no_pii: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewer_confirmed_no_pii: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -205,7 +194,7 @@ class StoryPathway(db.Model):
     story_id: Mapped[int] = mapped_column(
         ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
     )
-    pathway: Mapped[Pathway] = mapped_column(_enum(Pathway, "pathway"), primary_key=True)
+    pathway: Mapped[Pathway] = mapped_column(string_enum(Pathway, "pathway", 20), primary_key=True)
 
 
 class StoryMeasure(db.Model):
@@ -222,7 +211,7 @@ class StoryMeasure(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
-    measure: Mapped[Measure] = mapped_column(_enum(Measure, "story_measure"))
+    measure: Mapped[Measure] = mapped_column(string_enum(Measure, "story_measure", 20))
     # Percentages to one decimal place; floats in Python (SQLite has no decimal type).
     baseline_value: Mapped[float] = mapped_column(Numeric(4, 1, asdecimal=False))
     baseline_period: Mapped[str] = mapped_column(String(40))
