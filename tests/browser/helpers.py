@@ -111,6 +111,9 @@ def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base_url}/account")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    # The URL changes before the page's scripts have run: a click that came before htmx had
+    # set the page up would send a plain form instead (seen on a loaded machine).
+    page.wait_for_load_state("load")
 
 
 @cache
