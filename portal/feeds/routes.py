@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
-from threading import Lock
 
 from flask import Response, abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
@@ -26,40 +24,16 @@ from portal.feeds.service import (
 )
 from portal.regions.service import region_by_slug
 from portal.web.htmx import redirect_after_post
+from portal.web.kept import KeptValues
 from portal.web.urls import absolute_url
 
 PUBLIC_MAX_AGE = int(REFRESH_INTERVAL.total_seconds() // 6)  # an hour: proxies may share it
 
 
-class BuiltFeeds:
-    """The last few feeds built by this worker, by ETag.
-
-    The ETag identifies the content exactly (see `freshness`), so a stored body is never stale;
-    calendar apps that poll without a conditional header get it without a rebuild. Nothing here
-    needs sharing between workers: each keeps its own few.
-    """
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self.bodies: OrderedDict[str, bytes] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, etag: str) -> bytes | None:
-        with self.lock:
-            body = self.bodies.get(etag)
-            if body is not None:
-                self.bodies.move_to_end(etag)
-            return body
-
-    def put(self, etag: str, body: bytes) -> None:
-        with self.lock:
-            self.bodies[etag] = body
-            self.bodies.move_to_end(etag)
-            while len(self.bodies) > self.size:
-                self.bodies.popitem(last=False)
-
-
-built_feeds = BuiltFeeds()
+# The last few feeds built by this worker, by ETag. The ETag identifies the content exactly (see
+# `freshness`), so a kept body is never stale; calendar apps that poll without a conditional
+# header get it without a rebuild. Nothing here needs sharing between workers.
+built_feeds: KeptValues[str, bytes] = KeptValues(16)
 
 
 def _event_url(event: NetworkEvent) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from threading import Lock
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -17,6 +15,7 @@ from portal.audit.service import record
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db
 from portal.regions.models import Region
+from portal.web.kept import KeptValues
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -117,40 +116,24 @@ def freshness(spec: FeedSpec) -> Freshness:
     return Freshness(f"feed-{digest.hexdigest()[:32]}", latest.replace(microsecond=0))
 
 
-class RememberedFreshness:
-    """Each worker's recent feed validators, kept under the public data version.
-
-    A feed's exact validator reads every one of its events; polling calendar apps ask for it again
-    and again while nothing changes. Kept under the data version (one small query over indexes,
-    see portal/web/pagecache.py), a validator is reused until an event, booking, trust or region
-    changes, or the time window moves on.
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self.kept: OrderedDict[tuple[object, ...], Freshness] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, spec: FeedSpec) -> Freshness:
-        from portal.web.pagecache import version_key
-
-        key = (spec.key, *version_key())
-        with self.lock:
-            fresh = self.kept.get(key)
-            if fresh is not None:
-                self.kept.move_to_end(key)
-                return fresh
-        fresh = freshness(spec)
-        with self.lock:
-            self.kept[key] = fresh
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
-        return fresh
-
-
 def current_freshness(spec: FeedSpec) -> Freshness:
-    remembered = current_app.extensions.setdefault("feed_freshness", RememberedFreshness())
-    return remembered.get(spec)
+    """The feed's validator, reused by this worker while the public data version stays the same.
+
+    The exact validator reads every event of the feed; polling calendar apps ask for it again and
+    again while nothing changes. Kept under the data version (see portal/web/pagecache.py), it is
+    reused until an event, booking, trust or region changes, or the time window moves on.
+    """
+    from portal.web.pagecache import version_key
+
+    kept: KeptValues[tuple[object, ...], Freshness] = current_app.extensions.setdefault(
+        "feed_freshness", KeptValues(64)
+    )
+    key = (spec.key, *version_key())
+    fresh = kept.get(key)
+    if fresh is None:
+        fresh = freshness(spec)
+        kept.put(key, fresh)
+    return fresh
 
 
 def feed_events(spec: FeedSpec) -> list[NetworkEvent]:

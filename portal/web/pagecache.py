@@ -18,8 +18,6 @@ only the time to rebuild a page.
 from __future__ import annotations
 
 import itertools
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from time import monotonic, time
 from typing import Any
@@ -31,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.web.htmx import wants_fragment
+from portal.web.kept import KeptValues
 from portal.web.security import csp_nonce
 
 PUBLIC_PAGES = frozenset(
@@ -63,30 +62,16 @@ class RememberedVersion:
     write_mark: int
 
 
-class PageCache:
+class PageCache(KeptValues[tuple[Any, ...], KeptPage]):
+    """This worker's kept pages, and the data version it last read."""
+
     def __init__(self) -> None:
-        self._pages: OrderedDict[tuple[Any, ...], KeptPage] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size=0)  # set from PAGE_CACHE_SIZE before each page is kept
         self.version: RememberedVersion | None = None
 
-    def get(self, key: tuple[Any, ...]) -> KeptPage | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: tuple[Any, ...], page: KeptPage, size: int) -> None:
-        with self._lock:
-            self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > size:
-                self._pages.popitem(last=False)
-
     def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
-            self.version = None
+        super().clear()
+        self.version = None
 
 
 # The newest change to anything a public page shows, each read from an index.
@@ -178,10 +163,10 @@ def keep_page(response: Response) -> Response:
         or "Set-Cookie" in response.headers
     ):
         return response
-    page_cache().put(
-        key,
-        KeptPage(response.get_data(), g.get("csp_nonce"), 200, response.content_type or ""),
-        current_app.config["PAGE_CACHE_SIZE"],
+    cache = page_cache()
+    cache.size = current_app.config["PAGE_CACHE_SIZE"]
+    cache.put(
+        key, KeptPage(response.get_data(), g.get("csp_nonce"), 200, response.content_type or "")
     )
     return response
 

@@ -18,7 +18,7 @@ NONCE = re.compile(r'nonce="([^"]+)"')
 
 
 def kept(app: Flask) -> int:
-    return len(page_cache(app)._pages)
+    return len(page_cache(app))
 
 
 def test_a_public_page_is_kept_and_each_answer_gets_its_own_nonce(
