@@ -164,9 +164,11 @@ def _reset_rate_limits(app: Flask) -> None:
 
 class RequestIsolatingClient(FlaskClient):
     """Each request gets its own app context, as in a real server: a fresh `g` and its own
-    database session (on the test's connection); the test's session then reads afresh."""
+    database session (on the test's connection); the test's session then reads afresh. The
+    answer is read whole and closed, as a server does, so work queued for after it has run."""
 
     def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def,override]
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.expire_all()

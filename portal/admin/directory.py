@@ -8,7 +8,6 @@ from flask import abort, flash, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from portal.admin import bp
 from portal.admin import trust_import as uploads
@@ -17,6 +16,7 @@ from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.service import (
     TRUST_CSV_HEADER,
+    ImportConflict,
     ImportPlan,
     OdsCodeTaken,
     apply_trust_import,
@@ -105,7 +105,6 @@ def new_trust() -> ResponseReturnValue:
             except OdsCodeTaken as exc:
                 form.ods_code.errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(f"{trust.name} ({trust.ods_code}) has been added.", "success")
                 return redirect_after_post(url_for("admin.trusts"))
         return render("admin/trust_form.jinja", "trust_form", status=422, form=form, trust=None)
@@ -128,7 +127,6 @@ def edit_trust(trust_id: int) -> ResponseReturnValue:
         except OdsCodeTaken as exc:
             form.ods_code.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(
                 f"{trust.name} ({trust.ods_code}) has been updated."
                 if changed
@@ -210,13 +208,8 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
     else:
         try:
             created, updated = apply_trust_import(plan, actor=current_user)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            form.form_errors.append(
-                "Another change to the trusts was saved while importing, so nothing was "
-                "imported. Check the preview again, then apply the import."
-            )
+        except ImportConflict as exc:
+            form.form_errors.append(str(exc))
         else:
             uploads.discard_upload(upload_id)
             _forget_upload(upload_id)
@@ -318,7 +311,6 @@ def edit_region(slug: str) -> ResponseReturnValue:
     form = RegionForm(region=region)
     if form.validate():
         changed = update_region(region, form.values(), actor=current_user)
-        db.session.commit()
         flash(
             f"{region.name} has been updated."
             if changed

@@ -135,7 +135,6 @@ def privacy() -> ResponseReturnValue:
         if form.validate():
             report = erase_person(form.email.data or "", actor=current_user)
             if report.registrations:
-                db.session.commit()
                 flash(str(report), "success")
                 return redirect_after_post(url_for("admin.privacy"))
             form.email.errors.append("There are no bookings for this e-mail address")

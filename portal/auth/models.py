@@ -132,3 +132,19 @@ class User(db.Model):
         if self.trust is not None:
             return self.trust.region
         return None
+
+
+class SignedInSession(db.Model):
+    """One signed-in session, so that signing out ends it on the server, not only in the browser.
+
+    The cookie holds a random key; only its hash is stored. A session counts while it has not
+    ended and is younger than the session lifetime (portal.auth.sessions).
+    """
+
+    __tablename__ = "signed_in_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,16 +6,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import update
 
 from portal.audit.service import record
 from portal.auth import tokens
 from portal.auth.models import Role, User
 from portal.auth.passwords import passwords
-from portal.auth.service import AccountError, create_user, find_by_email, password_problem
+from portal.auth.service import (
+    AccountError,
+    SignedIn,
+    create_user,
+    end_other_sessions,
+    find_by_email,
+    password_problem,
+    start_session,
+)
 from portal.auth.tokens import AccountToken, TokenPurpose
 from portal.extensions import db, utcnow
 from portal.mail.service import queue_message
 from portal.regions.models import Region, Trust
+from portal.web.transactions import write_transaction
 from portal.web.urls import absolute_url
 
 SIGN_OFF = "The caesarean section network programme team"
@@ -80,41 +90,48 @@ def invite(
     region: Region | None = None,
     trust: Trust | None = None,
 ) -> User:
-    """Create the person without a password and e-mail them a single-use link; caller commits."""
+    """Create the person without a password and e-mail them a single-use link."""
     if not can_invite(actor, role, region, trust):
         raise AccountError("You can only invite staff of your own region's trusts")
-    person = create_user(email, role, name=name, region=region, trust=trust, actor=actor)
-    raw = tokens.issue(
-        person.id,
-        TokenPurpose.INVITATION,
-        timedelta(days=int(current_app.config["INVITATION_DAYS"])),
-        created_by_id=actor.id,
-    )
-    record("user.invited", "user", person.id, actor=actor, after={"role": role.value})
-    _invitation_mail(person, raw, actor)
+    with write_transaction():
+        person = create_user(email, role, name=name, region=region, trust=trust, actor=actor)
+        raw = tokens.issue(
+            person.id,
+            TokenPurpose.INVITATION,
+            timedelta(days=int(current_app.config["INVITATION_DAYS"])),
+            created_by_id=actor.id,
+        )
+        record("user.invited", "user", person.id, actor=actor, after={"role": role.value})
+        _invitation_mail(person, raw, actor)
+        db.session.commit()
     return person
 
 
 def resend_invitation(person: User, *, actor: User) -> None:
     if not can_manage_person(actor, person):
         raise AccountError("You cannot manage this person's invitation")
-    if person.password_hash is not None:
-        raise AccountError("This person has already accepted their invitation")
-    raw = tokens.issue(
-        person.id,
-        TokenPurpose.INVITATION,
-        timedelta(days=int(current_app.config["INVITATION_DAYS"])),
-        created_by_id=actor.id,
-    )
-    record("user.invitation_resent", "user", person.id, actor=actor)
-    _invitation_mail(person, raw, actor)
+    with write_transaction():
+        db.session.refresh(person)
+        if person.password_hash is not None:
+            raise AccountError("This person has already accepted their invitation")
+        raw = tokens.issue(
+            person.id,
+            TokenPurpose.INVITATION,
+            timedelta(days=int(current_app.config["INVITATION_DAYS"])),
+            created_by_id=actor.id,
+        )
+        record("user.invitation_resent", "user", person.id, actor=actor)
+        _invitation_mail(person, raw, actor)
+        db.session.commit()
 
 
 def revoke_invitation(person: User, *, actor: User) -> None:
     if not can_manage_person(actor, person):
         raise AccountError("You cannot manage this person's invitation")
-    if tokens.revoke_all(person.id, TokenPurpose.INVITATION):
-        record("user.invitation_revoked", "user", person.id, actor=actor)
+    with write_transaction():
+        if tokens.revoke_all(person.id, TokenPurpose.INVITATION):
+            record("user.invitation_revoked", "user", person.id, actor=actor)
+        db.session.commit()
 
 
 class LinkProblem(ValueError):
@@ -142,23 +159,51 @@ def usable_token(raw: str, purpose: TokenPurpose, now: datetime | None = None) -
     return token
 
 
-def accept_invitation(raw: str, name: str, password: str, *, now: datetime | None = None) -> User:
-    """Set the invited person's name and password; the link is used up. Caller commits."""
-    token = usable_token(raw, TokenPurpose.INVITATION, now)
+def _use_up(token: AccountToken, noun: str, now: datetime) -> None:
+    """Mark the link used, or raise LinkProblem if another request used it first.
+
+    A conditional update, so that of several requests racing with one link exactly one wins:
+    on PostgreSQL the losers wait for the winner's row lock, then match nothing.
+    """
+    used = db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.id == token.id,
+            AccountToken.used_at.is_(None),
+            AccountToken.revoked_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise LinkProblem(f"This {noun} has already been used. Each link works once.")
+
+
+def accept_invitation(
+    raw: str, name: str, password: str, *, lifetime: timedelta, now: datetime | None = None
+) -> SignedIn:
+    """Set the invited person's name and password and sign them in; the link is used up."""
+    usable_token(raw, TokenPurpose.INVITATION, now)
     if problem := password_problem(password):
         raise AccountError(problem)
-    person = token.user
-    person.name = name.strip()
-    person.password_hash = passwords().hash(password)
-    token.used_at = now or utcnow()
-    record("user.invitation_accepted", "user", person.id, actor=person)
-    return person
+    new_hash = passwords().hash(password)  # slow: before the write lock
+    now = now or utcnow()
+    with write_transaction():
+        token = usable_token(raw, TokenPurpose.INVITATION, now)
+        _use_up(token, "invitation", now)
+        person = token.user
+        person.name = name.strip()
+        person.password_hash = new_hash
+        record("user.invitation_accepted", "user", person.id, actor=person)
+        key = start_session(person, lifetime=lifetime)
+        db.session.commit()
+    return SignedIn(person, key)
 
 
 def change_role(
     person: User, role: Role, *, actor: User, region: Region | None, trust: Trust | None
 ) -> None:
-    """Change someone's role and scope (programme team only); caller commits."""
+    """Change someone's role and scope (programme team only)."""
     if not actor.is_admin:
         raise AccountError("Only the programme team can change roles")
     if person.id == actor.id:
@@ -169,76 +214,106 @@ def change_role(
         raise AccountError("Choose the coordinator's region")
     if role is Role.TRUST and trust is None:
         raise AccountError("Choose the trust")
-    before = {"role": person.role.value, "region_id": person.region_id, "trust_id": person.trust_id}
-    person.role = role
-    person.region = region if role is Role.COORDINATOR else None
-    person.trust = trust if role is Role.TRUST else None
-    db.session.flush()
-    after = {"role": person.role.value, "region_id": person.region_id, "trust_id": person.trust_id}
-    if before != after:
-        # What they may do has changed: their sessions start again.
-        person.session_version += 1
-        record("user.role_changed", "user", person.id, actor=actor, before=before, after=after)
+    with write_transaction():
+        db.session.refresh(person)
+        before = {
+            "role": person.role.value,
+            "region_id": person.region_id,
+            "trust_id": person.trust_id,
+        }
+        person.role = role
+        person.region = region if role is Role.COORDINATOR else None
+        person.trust = trust if role is Role.TRUST else None
+        db.session.flush()
+        after = {
+            "role": person.role.value,
+            "region_id": person.region_id,
+            "trust_id": person.trust_id,
+        }
+        if before != after:
+            # What they may do has changed: their sessions start again.
+            person.session_version += 1
+            end_other_sessions(person)
+            record("user.role_changed", "user", person.id, actor=actor, before=before, after=after)
+        db.session.commit()
 
 
 def set_active(person: User, active: bool, *, actor: User) -> None:
-    """Deactivate (their sessions end on their next request) or reactivate; caller commits."""
+    """Deactivate (their sessions end at once) or reactivate."""
     if not actor.is_admin:
         raise AccountError("Only the programme team can deactivate people")
     if person.id == actor.id and not active:
         raise AccountError("You cannot deactivate yourself")
-    if person.active == active:
-        return
-    person.active = active
-    if not active:
-        person.session_version += 1
-        tokens.revoke_all(person.id, TokenPurpose.INVITATION)
-        tokens.revoke_all(person.id, TokenPurpose.PASSWORD_RESET)
-    record("user.reactivated" if active else "user.deactivated", "user", person.id, actor=actor)
+    with write_transaction():
+        db.session.refresh(person)
+        if person.active == active:
+            db.session.rollback()
+            return
+        person.active = active
+        if not active:
+            person.session_version += 1
+            end_other_sessions(person)
+            tokens.revoke_all(person.id, TokenPurpose.INVITATION)
+            tokens.revoke_all(person.id, TokenPurpose.PASSWORD_RESET)
+        record("user.reactivated" if active else "user.deactivated", "user", person.id, actor=actor)
+        db.session.commit()
 
 
 def request_password_reset(email: str) -> None:
-    """E-mail a reset link if the address belongs to an active account with a password; say
-    nothing either way (the page is the same). Caller commits."""
+    """E-mail a reset link if the address belongs to an active account with a password; do
+    nothing otherwise. The page says the same either way, and is answered before this runs
+    (portal.auth.people_routes), so its timing tells nothing either."""
     person = find_by_email(email) if email else None
     if person is None or not person.active or person.password_hash is None:
         return
-    raw = tokens.issue(
-        person.id,
-        TokenPurpose.PASSWORD_RESET,
-        timedelta(minutes=int(current_app.config["PASSWORD_RESET_MINUTES"])),
-        created_by_id=None,
-    )
     minutes = int(current_app.config["PASSWORD_RESET_MINUTES"])
-    link = absolute_url("auth.reset_password", token=raw)
-    queue_message(
-        to=person.email,
-        subject="Reset your password for the caesarean section network portal",
-        text=(
-            f"Dear {person.display_name},\n\n"
-            f"Someone asked to reset the password for this e-mail address. To choose a new "
-            f"password, open this link within {minutes} minutes: {link}\n\n"
-            "The link works once. If you did not ask, ignore this e-mail: your password has not changed.\n\n"
-            f"{SIGN_OFF}\n"
-        ),
-        kind="user.password_reset",
-        related_type="user",
-        related_id=person.id,
-    )
-    record("user.password_reset_requested", "user", person.id, actor=None)
+    with write_transaction():
+        raw = tokens.issue(
+            person.id,
+            TokenPurpose.PASSWORD_RESET,
+            timedelta(minutes=minutes),
+            created_by_id=None,
+        )
+        link = absolute_url("auth.reset_password", token=raw)
+        queue_message(
+            to=person.email,
+            subject="Reset your password for the caesarean section network portal",
+            text=(
+                f"Dear {person.display_name},\n\n"
+                f"Someone asked to reset the password for this e-mail address. To choose a new "
+                f"password, open this link within {minutes} minutes: {link}\n\n"
+                "The link works once. If you did not ask, ignore this e-mail: your password has not changed.\n\n"
+                f"{SIGN_OFF}\n"
+            ),
+            kind="user.password_reset",
+            related_type="user",
+            related_id=person.id,
+        )
+        record("user.password_reset_requested", "user", person.id, actor=None)
+        db.session.commit()
 
 
-def reset_password(raw: str, password: str, *, now: datetime | None = None) -> User:
-    """Set a new password through a reset link; every session of the person ends. Caller commits."""
-    token = usable_token(raw, TokenPurpose.PASSWORD_RESET, now)
+def reset_password(
+    raw: str, password: str, *, lifetime: timedelta, now: datetime | None = None
+) -> SignedIn:
+    """Set a new password through a reset link and sign the person in; every other session of
+    theirs ends and the link is used up."""
+    usable_token(raw, TokenPurpose.PASSWORD_RESET, now)
     if problem := password_problem(password):
         raise AccountError(problem)
-    person = token.user
-    person.password_hash = passwords().hash(password)
-    person.session_version += 1
-    token.used_at = now or utcnow()
-    record("user.password_reset", "user", person.id, actor=person)
-    return person
+    new_hash = passwords().hash(password)  # slow: before the write lock
+    now = now or utcnow()
+    with write_transaction():
+        token = usable_token(raw, TokenPurpose.PASSWORD_RESET, now)
+        _use_up(token, "password reset link", now)
+        person = token.user
+        person.password_hash = new_hash
+        person.session_version += 1
+        end_other_sessions(person)
+        record("user.password_reset", "user", person.id, actor=person)
+        key = start_session(person, lifetime=lifetime)
+        db.session.commit()
+    return SignedIn(person, key)
 
 
 def is_invited(person: User) -> bool:

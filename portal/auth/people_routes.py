@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, request, session, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from portal.auth import bp, sessions
@@ -31,11 +31,12 @@ from portal.auth.people import (
     set_active,
     usable_token,
 )
-from portal.auth.service import AccountError, note_sign_in
+from portal.auth.service import AccountError
 from portal.auth.tokens import TokenPurpose, pending_invitation
 from portal.extensions import db, limiter
 from portal.regions.models import Region, Trust
 from portal.regions.service import region_by_slug, regions_in_order, trust_by_code
+from portal.web.afterwards import after_this_response
 from portal.web.htmx import redirect_after_post, render
 
 # --- Who manages whom ----------------------------------------------------------------------------
@@ -93,10 +94,8 @@ def invite_person() -> ResponseReturnValue:
                     trust=trust,
                 )
             except AccountError as exc:
-                db.session.rollback()
                 form.email.errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(
                     f"Invitation sent to {person.email}. The link works for {current_app.config['INVITATION_DAYS']} days.",
                     "success",
@@ -153,7 +152,6 @@ def resend(user_id: int) -> ResponseReturnValue:
     except AccountError as exc:
         flash(str(exc), "error")
     else:
-        db.session.commit()
         flash(
             f"A new invitation has been sent to {found.email}. Earlier links no longer work.",
             "success",
@@ -167,7 +165,6 @@ def revoke(user_id: int) -> ResponseReturnValue:
     found = _person_or_404(user_id)
     _confirmed()
     revoke_invitation(found, actor=current_user)
-    db.session.commit()
     flash("The invitation has been withdrawn. Its link no longer works.", "success")
     return redirect_after_post(url_for("auth.person", user_id=found.id))
 
@@ -195,10 +192,8 @@ def role(user_id: int) -> ResponseReturnValue:
                 trust=trust_by_code(form.trust.data) if new_role is Role.TRUST else None,
             )
         except AccountError as exc:
-            db.session.rollback()
             form.role.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(
                 f"{found.display_name} is now {found.role.in_sentence} ({found.scope_label}).",
                 "success",
@@ -231,7 +226,6 @@ def active(user_id: int) -> ResponseReturnValue:
     except AccountError as exc:
         flash(str(exc), "error")
     else:
-        db.session.commit()
         if value == "yes":
             flash(f"{found.display_name} can sign in again.", "success")
         else:
@@ -254,16 +248,16 @@ def accept_invitation_page(token: str) -> ResponseReturnValue:
     form = SetPasswordForm(data={"name": found.user.name} if request.method == "GET" else None)
     if request.method == "POST" and form.validate():
         try:
-            person = accept_invitation(token, form.name.data or "", form.new_password.data or "")
+            signed_in = accept_invitation(
+                token,
+                form.name.data or "",
+                form.new_password.data or "",
+                lifetime=sessions.lifetime(),
+            )
         except (LinkProblem, AccountError) as exc:
             form.new_password.errors.append(str(exc))
         else:
-            db.session.commit()
-            session.clear()
-            login_user(person)
-            sessions.start()
-            note_sign_in(person)
-            db.session.commit()
+            sessions.begin(signed_in.user, signed_in.session_key)
             flash("Welcome. Your account is ready and you are signed in.", "success")
             return redirect_after_post(url_for("auth.account"), reload=True)
     status = 422 if request.method == "POST" else 200
@@ -288,9 +282,9 @@ def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if request.method == "POST":
         if form.validate():
-            request_password_reset(form.email.data or "")
-            db.session.commit()
-            # The same answer whether or not the address has an account.
+            # The same answer, as fast, whether or not the address has an account: the link is
+            # made and queued after the answer has gone (see portal.web.afterwards).
+            after_this_response(request_password_reset, form.email.data or "")
             return render("auth/forgot_password_sent.jinja", email=form.email.data)
         return render("auth/forgot_password.jinja", "forgot_form", status=422, form=form)
     return render("auth/forgot_password.jinja", form=form)
@@ -305,16 +299,13 @@ def reset_password_page(token: str) -> ResponseReturnValue:
     form = ResetPasswordForm()
     if request.method == "POST" and form.validate():
         try:
-            person = reset_password(token, form.new_password.data or "")
+            signed_in = reset_password(
+                token, form.new_password.data or "", lifetime=sessions.lifetime()
+            )
         except (LinkProblem, AccountError) as exc:
             form.new_password.errors.append(str(exc))
         else:
-            db.session.commit()
-            session.clear()
-            login_user(person)
-            sessions.start()
-            note_sign_in(person)
-            db.session.commit()
+            sessions.begin(signed_in.user, signed_in.session_key)
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",
                 "success",

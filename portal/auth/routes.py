@@ -2,22 +2,21 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, request, session, url_for
+from flask import current_app, flash, g, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.wrappers import Response
+from flask_login import current_user, login_required, login_user
 
 from portal.auth import bp, sessions
 from portal.auth.forms import ChangePasswordForm, NameForm, SignInForm
 from portal.auth.models import User
 from portal.auth.service import (
     AccountError,
-    authenticate,
     change_password,
-    note_sign_in,
+    session_person,
+    sign_in_with_password,
     update_name,
 )
-from portal.extensions import db, limiter, login_manager
+from portal.extensions import limiter, login_manager
 from portal.web.errors import sign_in_required
 from portal.web.htmx import redirect_after_post, render
 
@@ -32,10 +31,7 @@ def load_user(user_id: str) -> User | None:
         uid, version = int(raw_id), int(raw_version)
     except ValueError:
         return None
-    user = db.session.get(User, uid)
-    if user is None or not user.active or user.session_version != version:
-        return None
-    return user
+    return session_person(uid, version, sessions.key(), lifetime=sessions.lifetime())
 
 
 login_manager.unauthorized_handler(sign_in_required)
@@ -45,6 +41,10 @@ login_manager.session_protection = "basic"
 def safe_next(target: str | None) -> str | None:
     """A same-site path to return to after sign-in, or None (never another host)."""
     if not target:
+        return None
+    # urlsplit drops tabs and line breaks before it looks, so a target holding one is refused
+    # here: it is never a real address, and it must never reach a Location header.
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in target):
         return None
     parts = urlsplit(target)
     if (
@@ -61,19 +61,24 @@ def _account_key() -> str:
     return "account:" + request.form.get("email", "").strip().lower()[:254]
 
 
-def _failed(response: Response) -> bool:
-    return response.status_code != 303
+def _wrong_password(response: object) -> bool:
+    """Only a genuine failure counts against the sign-in limits: a wrong address or password,
+    whether the form came through htmx or not. Success, a missing field or a CSRF refusal
+    costs nothing."""
+    return bool(g.get("sign_in_failed"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
+    methods=["POST"],
+    deduct_when=_wrong_password,
 )
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
     key_func=_account_key,
     methods=["POST"],
-    deduct_when=_failed,
+    deduct_when=_wrong_password,
 )
 def sign_in() -> ResponseReturnValue:
     next_path = safe_next(request.values.get("next"))
@@ -82,17 +87,14 @@ def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     if request.method == "POST":
         if form.validate():
-            user = authenticate(form.email.data or "", form.password.data or "")
-            if user is not None:
-                # A fresh session at sign-in: nothing from before it survives (session fixation).
-                session.clear()
-                login_user(user)
-                sessions.start()
-                note_sign_in(user)
-                db.session.commit()
-                flash(f"You are signed in as {user.display_name}.", "success")
+            signed_in = sign_in_with_password(
+                form.email.data or "", form.password.data or "", lifetime=sessions.lifetime()
+            )
+            if signed_in is not None:
+                sessions.begin(signed_in.user, signed_in.session_key)
+                flash(f"You are signed in as {signed_in.user.display_name}.", "success")
                 return redirect_after_post(next_path or url_for("auth.account"), reload=True)
-            db.session.commit()  # a rehash or nothing; keeps the transaction short
+            g.sign_in_failed = True
             form.form_errors.append(SIGN_IN_FAILED)
         form.password.data = ""
         return render(
@@ -103,8 +105,7 @@ def sign_in() -> ResponseReturnValue:
 
 @bp.post("/sign-out")
 def sign_out() -> ResponseReturnValue:
-    logout_user()
-    session.clear()
+    sessions.finish()
     flash("You have signed out.", "success")
     return redirect_after_post(url_for("pages.home"), reload=True)
 
@@ -132,7 +133,6 @@ def account_name() -> ResponseReturnValue:
             password_form=ChangePasswordForm(formdata=None),
         )
     update_name(current_user, form.name.data or "")
-    db.session.commit()
     flash("Your name has been updated.", "success")
     return redirect_after_post(url_for("auth.account"))
 
@@ -144,12 +144,16 @@ def account_password() -> ResponseReturnValue:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     if form.validate():
         try:
-            change_password(user, form.current_password.data or "", form.new_password.data or "")
+            change_password(
+                user,
+                form.current_password.data or "",
+                form.new_password.data or "",
+                session_key=sessions.key(),
+            )
         except AccountError as exc:
             form.current_password.errors = [str(exc)]
         else:
-            db.session.commit()
-            # Other sessions carry the old session version and end; this one goes on.
+            # Other sessions end; this one goes on, with the new session version in its cookie.
             login_user(user)
             flash(
                 "Your password has been changed. You have been signed out everywhere else.",

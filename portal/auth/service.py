@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 
 from portal.audit.service import record
-from portal.auth.models import Role, User
+from portal.auth.models import Role, SignedInSession, User
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwords
 from portal.extensions import db, utcnow
 from portal.regions.models import Region, Trust
+from portal.web.transactions import write_transaction
 
 
 class AccountError(ValueError):
@@ -96,7 +102,7 @@ def create_user(
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active person with this e-mail address and password, or None.
+    """The active person with this e-mail address and password, or None. Changes nothing.
 
     Unknown addresses verify a dummy hash, so that both paths take the same time.
     """
@@ -108,35 +114,143 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.active:
         return None
-    if passwords().needs_rehash(user.password_hash):
-        user.password_hash = passwords().hash(password)
     return user
 
 
-def note_sign_in(user: User) -> None:
-    user.last_sign_in_at = utcnow()
+# --- Signed-in sessions -----------------------------------------------------------------------
 
 
-def change_password(user: User, current: str, new: str) -> None:
+@dataclass(frozen=True)
+class SignedIn:
+    """A person who has just signed in, and the key of their new session (for the cookie)."""
+
+    user: User
+    session_key: str
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _open_session(user: User, lifetime: timedelta) -> str:
+    """Start a session for the person inside the caller's write transaction; returns its key.
+
+    The person's ended and outlived sessions are cleared at the same time, so the table holds
+    about one row per device in use.
+    """
+    now = utcnow()
+    db.session.execute(
+        delete(SignedInSession).where(
+            SignedInSession.user_id == user.id,
+            or_(SignedInSession.ended_at.is_not(None), SignedInSession.started_at < now - lifetime),
+        )
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(SignedInSession(user_id=user.id, key_hash=_key_hash(key), started_at=now))
+    user.last_sign_in_at = now
+    return key
+
+
+def sign_in_with_password(email: str, password: str, *, lifetime: timedelta) -> SignedIn | None:
+    """Check the password and open a session, or None for a wrong address or password.
+
+    The slow password check runs before the write lock is taken, so that people signing in
+    together queue only for the short write.
+    """
+    user = authenticate(email, password)
+    if user is None:
+        return None
+    checked_hash = user.password_hash
+    new_hash = passwords().hash(password) if passwords().needs_rehash(checked_hash) else None
+    with write_transaction():
+        user = db.session.get(User, user.id, populate_existing=True)
+        # The password was changed, or the person deactivated, while it was being checked.
+        if user is None or not user.active or user.password_hash != checked_hash:
+            return None
+        if new_hash is not None:
+            user.password_hash = new_hash
+        key = _open_session(user, lifetime)
+        db.session.commit()
+    return SignedIn(user, key)
+
+
+def start_session(user: User, *, lifetime: timedelta) -> str:
+    """Open a session for someone whose identity another step proved (a new password set
+    through an invitation or reset link, inside that step's write transaction)."""
+    return _open_session(user, lifetime)
+
+
+def session_person(user_id: int, version: int, key: str, *, lifetime: timedelta) -> User | None:
+    """The person a session cookie names, if that session is still open: not signed out, not
+    older than its lifetime, not ended by a password change or deactivation. One query."""
+    if not key:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(SignedInSession, SignedInSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.active.is_(True),
+            User.session_version == version,
+            SignedInSession.key_hash == _key_hash(key),
+            SignedInSession.ended_at.is_(None),
+            SignedInSession.started_at > utcnow() - lifetime,
+        )
+    )
+
+
+def end_session(key: str) -> None:
+    """Sign a session out on the server: its cookie, or any copy of it, no longer signs in."""
+    if not key:
+        return
+    with write_transaction():
+        db.session.execute(
+            update(SignedInSession)
+            .where(SignedInSession.key_hash == _key_hash(key), SignedInSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+        db.session.commit()
+
+
+def end_other_sessions(user: User, keep_key: str | None = None) -> None:
+    """End every open session of the person but `keep_key`'s, inside the caller's transaction."""
+    condition = [SignedInSession.user_id == user.id, SignedInSession.ended_at.is_(None)]
+    if keep_key:
+        condition.append(SignedInSession.key_hash != _key_hash(keep_key))
+    db.session.execute(update(SignedInSession).where(*condition).values(ended_at=utcnow()))
+
+
+# --- Changes people make to their own account ----------------------------------------------
+
+
+def change_password(user: User, current: str, new: str, *, session_key: str | None) -> None:
     """Change a password after checking the current one; ends the person's other sessions."""
     if not passwords().verify(user.password_hash, current):
         raise AccountError("Your current password is not correct")
     if problem := password_problem(new):
         raise AccountError(problem)
-    user.password_hash = passwords().hash(new)
-    user.session_version += 1
-    record("user.password_changed", "user", user.id, actor=user)
+    new_hash = passwords().hash(new)
+    with write_transaction():
+        db.session.refresh(user)
+        user.password_hash = new_hash
+        user.session_version += 1
+        end_other_sessions(user, keep_key=session_key)
+        record("user.password_changed", "user", user.id, actor=user)
+        db.session.commit()
 
 
 def update_name(user: User, name: str) -> None:
-    before = user.name
-    user.name = name.strip()
-    if before != user.name:
-        record(
-            "user.updated",
-            "user",
-            user.id,
-            actor=user,
-            before={"name": before},
-            after={"name": user.name},
-        )
+    with write_transaction():
+        db.session.refresh(user)
+        before = user.name
+        user.name = name.strip()
+        if before != user.name:
+            record(
+                "user.updated",
+                "user",
+                user.id,
+                actor=user,
+                before={"name": before},
+                after={"name": user.name},
+            )
+        db.session.commit()

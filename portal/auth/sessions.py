@@ -1,25 +1,59 @@
 """Idle timeout and absolute lifetime of signed-in sessions (DESIGN.md: 30 minutes, 12 hours).
 
 The session records when it began and when it was last used; a request after either limit signs
-the person out. Pages warn two minutes before the idle timeout (static/js/session-timeout.js) and
+the person out. Each session also has a row on the server (portal.auth.models.SignedInSession)
+named by a random key in the cookie: signing out ends the row, so a copy of the cookie is
+useless afterwards on every worker. Pages warn two minutes before the idle timeout (static/js/session-timeout.js) and
 let the person stay signed in (WCAG 2.2.1 Timing Adjustable).
 """
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from flask import Flask, Response, current_app, flash, request, session
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
+from portal.auth.models import User
+from portal.auth.service import end_session
 from portal.web.errors import sign_in_required
 
 SKIPPED_ENDPOINTS = {"static", "assets.asset", "pages.healthz"}
 WARNING_SECONDS = 120
 
 
+#: The cookie's entry holding the session's key (its hash is on the server).
+KEY = "_sid"
+
+
+def lifetime() -> timedelta:
+    return timedelta(hours=int(current_app.config["SESSION_LIFETIME_HOURS"]))
+
+
+def key() -> str:
+    value = session.get(KEY)
+    return value if isinstance(value, str) else ""
+
+
+def begin(user: User, session_key: str) -> None:
+    """Sign the person in to a fresh cookie session (nothing from before survives: session
+    fixation) tied to the server-side session `session_key`."""
+    session.clear()
+    login_user(user)
+    session[KEY] = session_key
+    start()
+
+
+def finish() -> None:
+    """Sign out: end the session on the server, then empty the cookie."""
+    end_session(key())
+    logout_user()
+    session.clear()
+
+
 def start(now: float | None = None) -> None:
-    """Call at sign-in, after the session has been cleared."""
+    """Start the idle and lifetime clocks (after the session has been cleared)."""
     now = time.time() if now is None else now
     session["_started"] = now
     session["_seen"] = now
@@ -38,10 +72,8 @@ def enforce_limits() -> Response | None:
     if not isinstance(started, int | float) or not isinstance(seen, int | float):
         start(now)
         return None
-    lifetime = int(current_app.config["SESSION_LIFETIME_HOURS"]) * 3600
-    if now - seen > idle_seconds() or now - started > lifetime:
-        logout_user()
-        session.clear()
+    if now - seen > idle_seconds() or now - started > lifetime().total_seconds():
+        finish()
         flash("You were signed out to keep your account safe. Sign in again to carry on.", "info")
         return sign_in_required()
     session["_seen"] = now

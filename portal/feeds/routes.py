@@ -110,7 +110,6 @@ def private(token: str) -> ResponseReturnValue:
 def reset() -> ResponseReturnValue:
     had_one = current_user.feed_token is not None
     reset_feed_token(current_user)
-    db.session.commit()
     if had_one:
         flash(
             "Your private calendar address has changed. The old address no longer works.", "success"

@@ -16,6 +16,7 @@ from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db
 from portal.regions.models import Region
 from portal.web.kept import KeptValues
+from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -153,7 +154,10 @@ def user_for_feed_token(token: str) -> User | None:
 
 def reset_feed_token(user: User) -> str:
     """Give the person a new private feed address; the old one stops working at once."""
-    had_one = user.feed_token is not None
-    user.feed_token = secrets.token_urlsafe(32)
-    record("user.feed_reset" if had_one else "user.feed_created", "user", user.id, actor=user)
-    return user.feed_token
+    with write_transaction():
+        db.session.refresh(user)
+        had_one = user.feed_token is not None
+        token = user.feed_token = secrets.token_urlsafe(32)
+        record("user.feed_reset" if had_one else "user.feed_created", "user", user.id, actor=user)
+        db.session.commit()
+    return token

@@ -8,7 +8,13 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from portal.extensions import db
-from portal.regions.service import apply_trust_import, plan_trust_import, seed_regions
+from portal.regions.service import (
+    ImportConflict,
+    apply_trust_import,
+    plan_trust_import,
+    seed_regions,
+)
+from portal.web.transactions import TryAgain
 
 
 @click.command("seed")
@@ -45,8 +51,10 @@ def import_command(csv_file: Path, skip_invalid: bool) -> None:
             f"{len(plan.rejected)} invalid row(s); nothing was imported. Fix them, or use "
             "--skip-invalid to import the valid rows."
         )
-    created, updated = apply_trust_import(plan)
-    db.session.commit()
+    try:
+        created, updated = apply_trust_import(plan)
+    except (ImportConflict, TryAgain) as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(
         f"Trusts: {created} created, {updated} updated, {len(plan.unchanged)} unchanged, "
         f"{len(plan.rejected)} rejected."

@@ -15,6 +15,7 @@ from portal.audit.service import record
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.reference import SHAS
+from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -106,25 +107,31 @@ def ods_code_in_use(ods_code: str, *, other_than: Trust | None = None) -> bool:
 
 
 def create_trust(values: dict[str, Any], *, actor: User | None) -> Trust:
-    """Add a trust (name, ods_code, region, participating); audited. The caller commits."""
-    if ods_code_in_use(values["ods_code"]):
-        raise OdsCodeTaken(values["ods_code"])
-    trust = Trust()
-    _save_trust(trust, values)
-    record("trust.created", "trust", trust.id, actor=actor, after=_trust_state(trust))
+    """Add a trust (name, ods_code, region, participating); audited."""
+    with write_transaction():
+        if ods_code_in_use(values["ods_code"]):
+            raise OdsCodeTaken(values["ods_code"])
+        trust = Trust()
+        _save_trust(trust, values)
+        record("trust.created", "trust", trust.id, actor=actor, after=_trust_state(trust))
+        db.session.commit()
     return trust
 
 
 def update_trust(trust: Trust, values: dict[str, Any], *, actor: User | None) -> bool:
     """Change a trust's details; audited with before and after. False if nothing changed."""
-    if ods_code_in_use(values["ods_code"], other_than=trust):
-        raise OdsCodeTaken(values["ods_code"])
-    before = _trust_state(trust)
-    _save_trust(trust, values)
-    after = _trust_state(trust)
-    if after == before:
-        return False
-    record("trust.updated", "trust", trust.id, actor=actor, before=before, after=after)
+    with write_transaction():
+        db.session.refresh(trust)
+        if ods_code_in_use(values["ods_code"], other_than=trust):
+            raise OdsCodeTaken(values["ods_code"])
+        before = _trust_state(trust)
+        _save_trust(trust, values)
+        after = _trust_state(trust)
+        if after == before:
+            db.session.rollback()
+            return False
+        record("trust.updated", "trust", trust.id, actor=actor, before=before, after=after)
+        db.session.commit()
     return True
 
 
@@ -158,16 +165,20 @@ def update_region(region: Region, values: dict[str, str], *, actor: User | None)
 
     Contact details typed by the programme team are real: a changed contact is no longer demo.
     """
-    before = _region_state(region)
-    if any(getattr(region, name) != values[name] for name in CONTACT_FIELDS):
-        region.contact_is_demo = False
-    for name in REGION_FIELDS:
-        setattr(region, name, values[name])
-    after = _region_state(region)
-    if after == before:
-        return False
-    db.session.flush()
-    record("region.updated", "region", region.id, actor=actor, before=before, after=after)
+    with write_transaction():
+        db.session.refresh(region)
+        before = _region_state(region)
+        if any(getattr(region, name) != values[name] for name in CONTACT_FIELDS):
+            region.contact_is_demo = False
+        for name in REGION_FIELDS:
+            setattr(region, name, values[name])
+        after = _region_state(region)
+        if after == before:
+            db.session.rollback()
+            return False
+        db.session.flush()
+        record("region.updated", "region", region.id, actor=actor, before=before, after=after)
+        db.session.commit()
     return True
 
 
@@ -286,8 +297,28 @@ def plan_trust_import(data: bytes) -> ImportPlan:
     return plan
 
 
+class ImportConflict(Exception):
+    """Another change to the trusts was saved while importing; nothing was imported."""
+
+    def __str__(self) -> str:
+        return (
+            "Another change to the trusts was saved while importing, so nothing was imported. "
+            "Check the preview again, then apply the import."
+        )
+
+
 def apply_trust_import(plan: ImportPlan, *, actor: object | None = None) -> tuple[int, int]:
-    """Create and update trusts as planned; return (created, updated). The caller commits."""
+    """Create and update trusts as planned, all or nothing; return (created, updated)."""
+    try:
+        with write_transaction():
+            counts = _apply_trust_import(plan, actor)
+            db.session.commit()
+    except IntegrityError as exc:
+        raise ImportConflict() from exc
+    return counts
+
+
+def _apply_trust_import(plan: ImportPlan, actor: object | None) -> tuple[int, int]:
     regions = {r.slug: r for r in db.session.scalars(select(Region))}
     for row in plan.create:
         trust = Trust(

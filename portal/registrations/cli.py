@@ -32,8 +32,10 @@ def purge_command() -> None:
 @click.argument("email")
 def erase_command(email: str) -> None:
     """Erase every booking of the person with EMAIL (their active bookings are withdrawn first)."""
-    report = erase_person(email, actor=None)
-    db.session.commit()
+    try:
+        report = erase_person(email, actor=None)
+    except TryAgain as exc:
+        raise click.ClickException(str(exc)) from exc
     if not report.registrations:
         raise click.ClickException(f"No bookings for {email.strip().lower()}.")
     click.echo(str(report))

@@ -16,6 +16,7 @@ from portal.mail.models import OutboxMessage
 from portal.mail.service import erase_bodies
 from portal.registrations.models import Registration
 from portal.web.dates import today_in_london
+from portal.web.transactions import write_transaction
 
 ERASED_NAME = "Erased"
 
@@ -129,8 +130,9 @@ def purge(now: datetime | None = None) -> PurgeReport:
 
 
 def erase_person(email: str, *, actor: object | None, now: datetime | None = None) -> PurgeReport:
-    """Erase every registration of one e-mail address (a request from the person); the caller
-    commits. Active bookings end first, so that their places go to the waiting list."""
+    """Erase every registration of one e-mail address (a request from the person). Active
+    bookings end first, each in its own transaction, so that their places go to the waiting
+    list; the erasure is one transaction after them."""
     from portal.registrations.service import withdraw
 
     now = now or utcnow()
@@ -142,19 +144,21 @@ def erase_person(email: str, *, actor: object | None, now: datetime | None = Non
     for registration in registrations:
         if registration.is_active:
             withdraw(registration, by="attendee", actor=actor, now=now)
-    registrations = list(
-        db.session.scalars(select(Registration).where(Registration.attendee_email == address))
-    )
-    for registration in registrations:
-        _erase(registration, now)
-    report.registrations = len(registrations)
-    _erase_messages([r.id for r in registrations], report)
-    if registrations:
-        record(
-            "privacy.person_erased",
-            "registration",
-            ",".join(str(r.id) for r in registrations)[:64],
-            actor=actor,  # type: ignore[arg-type]
-            after={"registrations": len(registrations)},
+    with write_transaction():
+        registrations = list(
+            db.session.scalars(select(Registration).where(Registration.attendee_email == address))
         )
+        for registration in registrations:
+            _erase(registration, now)
+        report.registrations = len(registrations)
+        _erase_messages([r.id for r in registrations], report)
+        if registrations:
+            record(
+                "privacy.person_erased",
+                "registration",
+                ",".join(str(r.id) for r in registrations)[:64],
+                actor=actor,  # type: ignore[arg-type]
+                after={"registrations": len(registrations)},
+            )
+        db.session.commit()
     return report

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 
 from portal.auth.models import Role
 from portal.auth.passwords import Passwords, passwords
-from portal.auth.service import AccountError, authenticate, create_user
+from portal.auth.service import AccountError, authenticate, create_user, sign_in_with_password
 from portal.extensions import db
 from tests.conftest import PASSWORD, make_trust, make_user, region
 
@@ -70,8 +72,11 @@ def test_a_hash_made_with_old_parameters_is_upgraded_at_sign_in(app: Flask) -> N
     old = Passwords(memory_kib=32, time_cost=1, parallelism=1)
     user.password_hash = old.hash(PASSWORD)
     db.session.commit()
-    assert authenticate(user.email, PASSWORD) is user
+    signed_in = sign_in_with_password(user.email, PASSWORD, lifetime=timedelta(hours=12))
+    assert signed_in is not None and signed_in.user.id == user.id
+    db.session.expire_all()
     assert user.password_hash.startswith("$argon2id$v=19$m=64,t=1,p=1$")
+    assert authenticate(user.email, PASSWORD) is user
 
 
 def test_email_addresses_are_unique_whatever_their_case(app: Flask) -> None:
