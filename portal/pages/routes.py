@@ -2,15 +2,14 @@ from __future__ import annotations
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from portal.events.service import upcoming_events
-from portal.extensions import csrf, db, limiter
+from portal.extensions import csrf, limiter
 from portal.pages import bp
 from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for
 from portal.web.htmx import render
+from portal.web.transactions import database_is_reachable
 
 INFORMATION_PAGES = {
     "about": "pages/about.jinja",
@@ -57,12 +56,7 @@ for _slug, _template in INFORMATION_PAGES.items():
 @csrf.exempt
 def healthz() -> ResponseReturnValue:
     """Liveness and database reachability, for load balancers and monitoring."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except SQLAlchemyError:
-        db.session.rollback()
-        database = "unreachable"
+    database = "ok" if database_is_reachable() else "unreachable"
     status = 200 if database == "ok" else 503
     response = jsonify(status="ok" if status == 200 else "unavailable", database=database)
     response.status_code = status

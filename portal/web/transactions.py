@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from flask import current_app
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from portal.extensions import db, sqlite_begin_mode
 
@@ -55,3 +55,13 @@ def write_transaction() -> Iterator[None]:
         raise
     if session.in_transaction():
         session.rollback()
+
+
+def database_is_reachable() -> bool:
+    """Whether the database answers a trivial query (for health checks)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return False
+    return True

@@ -5,9 +5,10 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
-from portal.auth.models import User
+from portal.auth.models import SignedInSession, User
 from portal.extensions import db
 from tests.conftest import HTMX, PASSWORD, csrf_token, make_user, post, sign_in
 
@@ -362,3 +363,148 @@ def test_every_page_without_parameters_is_public_or_asks_for_sign_in(
         "/stories/mine",
         "/stories/review",
     } <= checked - PUBLIC_GET_PAGES
+
+
+# --- Only genuine failures count against the sign-in limits -------------------------------------
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_correct_sign_ins_never_lock_an_account(client: FlaskClient, headers: dict) -> None:
+    user = make_user("admin")
+    for _ in range(8):  # more than the 5 failures an account is allowed
+        token = csrf_token(client)
+        response = client.post(
+            "/sign-in",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+            headers=headers,
+        )
+        assert response.status_code == (204 if headers else 303)
+        post(client, "/sign-out")
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_correct_sign_ins_from_one_address_never_lock_it(
+    client: FlaskClient, headers: dict
+) -> None:
+    people = [make_user("admin", f"colleague{n}@example.org") for n in range(22)]
+    for person in people:  # a room at a network event, behind one address
+        token = csrf_token(client)
+        response = client.post(
+            "/sign-in",
+            data={"email": person.email, "password": PASSWORD, "csrf_token": token},
+            headers=headers,
+        )
+        assert response.status_code == (204 if headers else 303)
+        post(client, "/sign-out")
+
+
+def test_wrong_passwords_through_htmx_count_against_the_account(client: FlaskClient) -> None:
+    user = make_user("admin")
+    for _ in range(5):
+        token = csrf_token(client)
+        response = client.post(
+            "/sign-in",
+            data={"email": user.email, "password": "wrong password", "csrf_token": token},
+            headers=HTMX,
+        )
+        assert response.status_code == 422
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        headers=HTMX,
+    )
+    assert response.status_code == 429
+
+
+def test_a_form_with_a_missing_field_does_not_count_as_a_failure(client: FlaskClient) -> None:
+    user = make_user("admin")
+    for _ in range(6):
+        token = csrf_token(client)
+        response = client.post(
+            "/sign-in", data={"email": user.email, "password": "", "csrf_token": token}
+        )
+        assert response.status_code == 422
+    sign_in(client, user)
+
+
+# --- Signing out ends the session on the server -------------------------------------------------
+
+
+def _session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("portal_session")
+    assert cookie is not None
+    return cookie.value
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_copied_session_cookie_is_useless_after_sign_out(
+    app: Flask, client: FlaskClient, headers: dict
+) -> None:
+    sign_in(client, make_user("admin"))
+    form_token = csrf_token(client, "/account")
+    stolen = _session_cookie(client)  # with the form token in it, as a thief would copy it
+    copy = app.test_client()
+    copy.set_cookie("portal_session", stolen)
+    assert copy.get("/account").status_code == 200  # the copy works while the session lasts
+
+    response = client.post("/sign-out", data={"csrf_token": form_token}, headers=headers)
+    assert response.status_code == (204 if headers else 303)
+
+    def replay() -> FlaskClient:
+        copy = app.test_client()
+        copy.set_cookie("portal_session", stolen)
+        return copy
+
+    assert replay().get("/account").status_code == 302
+    assert replay().get("/account", headers=HTMX).headers["HX-Redirect"].startswith("/sign-in")
+    response = replay().post(
+        "/account/name", data={"name": "Taken over", "csrf_token": form_token}, headers=headers
+    )
+    assert response.status_code == (401 if headers else 302)
+    assert db.session.scalar(select(User.name).where(User.email == "admin@example.org")) != (
+        "Taken over"
+    )
+
+
+def test_signing_out_on_one_device_leaves_the_others_signed_in(app: Flask) -> None:
+    user = make_user("admin")
+    phone, desktop = app.test_client(), app.test_client()
+    sign_in(phone, user)
+    sign_in(desktop, user)
+    post(phone, "/sign-out")
+    assert phone.get("/account").status_code == 302
+    assert desktop.get("/account").status_code == 200
+
+
+def test_the_server_keeps_a_hash_of_the_session_key_never_the_key(client: FlaskClient) -> None:
+    user = make_user("admin")
+    sign_in(client, user)
+    with client.session_transaction() as session:
+        key = session["_sid"]
+    rows = db.session.scalars(select(SignedInSession).where(SignedInSession.user_id == user.id))
+    (row,) = rows.all()
+    assert row.ended_at is None and key not in row.key_hash and len(row.key_hash) == 64
+
+
+# --- Return addresses ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["/account%0d%0aSet-Cookie:%20x=1", "/admin/people%0D%0A", "/acc%09ount", "/account%0a", "%0d/x"],
+)
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_return_address_with_a_line_break_is_ignored_and_sign_in_works(
+    client: FlaskClient, next_url: str, headers: dict
+) -> None:
+    user = make_user("admin")
+    token = csrf_token(client)
+    response = client.post(
+        f"/sign-in?next={next_url}",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        headers=headers,
+    )
+    assert response.status_code == (204 if headers else 303)
+    location = response.headers["HX-Redirect" if headers else "Location"]
+    assert location == "/account"
