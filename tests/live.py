@@ -6,9 +6,10 @@ from __future__ import annotations
 import http.client
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import Flask
@@ -16,6 +17,8 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from tests.conftest import NO_SIGN_IN_LIMITS, PASSWORD, make_app, reset_database
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -80,3 +83,24 @@ class Browserless:
             "POST", "/sign-in", {"email": email, "password": PASSWORD, "csrf_token": token}
         )
         assert status == 303
+
+
+def run_in_parallel(calls: list[Callable[[], T]]) -> list[T]:
+    """Start every call at the same moment, each in its own thread; their results, in the order
+    they finished."""
+    start = threading.Barrier(len(calls))
+    results: list[T] = []
+    lock = threading.Lock()
+
+    def run(call: Callable[[], T]) -> None:
+        start.wait()
+        outcome = call()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from portal.regions.service import region_by_slug
 from portal.registrations.models import Registration, RegistrationState
 from tests.conftest import PASSWORD
 from tests.events.helpers import event_values
-from tests.live import Browserless, LiveServer, serve
+from tests.live import Browserless, LiveServer, run_in_parallel, serve
 
 BOOKINGS = 30
 CAPACITY = 10
@@ -52,25 +51,6 @@ def setup(server: LiveServer) -> int:
         event_id = event.id
         db.session.remove()
     return event_id
-
-
-def run_in_parallel(calls: list) -> list[tuple[int, str]]:  # type: ignore[type-arg]
-    start = threading.Barrier(len(calls))
-    results: list[tuple[int, str]] = []
-    lock = threading.Lock()
-
-    def run(call) -> None:  # type: ignore[no-untyped-def]
-        start.wait()
-        outcome = call()
-        with lock:
-            results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    return results
 
 
 def confirmed_by_trust(server: LiveServer, event_id: int) -> tuple[Counter[str], int, int]:
