@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
+from collections.abc import Sequence
 from email.utils import parseaddr
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +22,49 @@ HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHm
 
 #: SECRET_KEY values that must never reach production.
 WEAK_SECRET_KEYS = {"", "dev", "development", "change-me", "secret", "insecure-development-key"}
+#: What a production SECRET_KEY must have. A key typed by a person ("x" * 40, "ab" * 32,
+#: "0123456789" * 4, a word said four times) fails one of these; a random one passes with room to
+#: spare. secrets.token_hex(16), the weakest recipe long enough, scores about 125 bits with 14
+#: different characters: 1 in 28 million has fewer than 8, and none of 1.5 million scored under 94
+#: bits or repeated more than a fifth of its 3-character runs. token_hex(32) scores about 255.
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_BITS = 90
+SECRET_KEY_MIN_DISTINCT = 8
+SECRET_KEY_MAX_REPEATED_RUNS = 0.25
+
+#: Rate-limit stores that every worker (and every host) shares: the storage schemes of the `limits`
+#: package that Flask-Limiter can use, less memory:// (counters per process) and the async+ ones.
+SHARED_RATELIMIT_SCHEMES = frozenset(
+    {
+        "redis",
+        "rediss",
+        "redis+unix",
+        "redis+cluster",
+        "redis+sentinel",
+        "valkey",
+        "valkeys",
+        "valkey+unix",
+        "valkey+cluster",
+        "valkey+sentinel",
+        "memcached",
+        "mongodb",
+        "mongodb+srv",
+    }
+)
+
+MB = 1024 * 1024
+#: The largest file anyone may upload: the programme team's trust CSV import
+#: (portal/admin/trust_import.py). The request size limit below is made from it.
+UPLOAD_MAX_BYTES = 2 * MB
+#: Room in a request around that file: the multipart headers and boundaries, the CSRF token.
+FORM_OVERHEAD_BYTES = 64 * 1024
+#: The default for MAX_CONTENT_LENGTH, and the least it may be: the largest upload must fit.
+MIN_CONTENT_LENGTH = UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
+
+
+def megabytes(size: int) -> str:
+    """A size for people to read: 2097152 -> "2 MB", 2162688 -> "2.1 MB"."""
+    return f"{round(size / MB, 1):g} MB"
 
 
 class ConfigError(RuntimeError):
@@ -101,6 +149,77 @@ def _day_list(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple
     return days
 
 
+def _shannon_bits_per_item(items: Sequence[object]) -> float:
+    """Shannon entropy of the items' distribution, in bits per item, with the Miller-Madow
+    correction: a short sample of a random source otherwise looks less random than it is."""
+    if not items:
+        return 0.0
+    counts = Counter(items).values()
+    total = len(items)
+    entropy = -sum(n / total * math.log2(n / total) for n in counts)
+    return entropy + (len(counts) - 1) / (2 * total * math.log(2))
+
+
+def secret_key_entropy_bits(key: str) -> float:
+    """An estimate of the key's entropy: length times the smaller of the entropy of its characters
+    and the entropy of the steps between neighbouring characters (a run such as "abcd…" or
+    "0123…" uses many characters, but always the same step)."""
+    steps = [ord(b) - ord(a) for a, b in pairwise(key)]
+    return len(key) * min(_shannon_bits_per_item(key), _shannon_bits_per_item(steps))
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why `key` is not good enough to sign production sessions, or None if it is."""
+    if key in WEAK_SECRET_KEYS:
+        return "is a well-known placeholder" if key else "is not set"
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return f"is {len(key)} characters long"
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        distinct = len(set(key))
+        return "is one character repeated" if distinct == 1 else f"uses only {distinct} characters"
+    runs = [key[i : i + 3] for i in range(len(key) - 2)]
+    if 1 - len(set(runs)) / len(runs) > SECRET_KEY_MAX_REPEATED_RUNS:
+        return "repeats itself"
+    if secret_key_entropy_bits(key) < SECRET_KEY_MIN_BITS:
+        return "is too predictable (a run such as 0123… or a few characters used over and over)"
+    return None
+
+
+def _ratelimit_storage(env: dict[str, str], production: bool) -> str:
+    uri = env.get("RATELIMIT_STORAGE_URI", "").strip() or env.get("REDIS_URL", "").strip()
+    if not production:
+        return uri or "memory://"
+    if not uri:
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI (or REDIS_URL) must name a shared store such as redis://… in "
+            "production: per-process counters would let each worker count separately"
+        )
+    # The limits package reads the scheme whatever its case (MEMORY:// is memory://).
+    scheme = urlsplit(uri).scheme.lower()
+    if scheme == "memory":
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must not be memory:// in production: each worker would count "
+            "separately"
+        )
+    if scheme not in SHARED_RATELIMIT_SCHEMES:
+        # Only the scheme is shown: the rest of the address may hold a password.
+        raise ConfigError(
+            f"RATELIMIT_STORAGE_URI must name a shared store in production, not {scheme or '?'}:"
+            f"// (use one of {', '.join(f'{s}://' for s in sorted(SHARED_RATELIMIT_SCHEMES))})"
+        )
+    return uri
+
+
+def _max_content_length(env: dict[str, str]) -> int:
+    size = _int(env, "MAX_CONTENT_LENGTH", MIN_CONTENT_LENGTH)
+    if size < MIN_CONTENT_LENGTH:
+        raise ConfigError(
+            f"MAX_CONTENT_LENGTH must be at least {MIN_CONTENT_LENGTH} bytes: a trust CSV file may "
+            f"be {megabytes(UPLOAD_MAX_BYTES)}, and the form around it must fit too"
+        )
+    return size
+
+
 def database_url(env: dict[str, str], instance_path: str) -> str:
     """SQLite in the instance folder unless DATABASE_URL names another database."""
     url = env.get("DATABASE_URL", "").strip()
@@ -122,24 +241,18 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     production = portal_env == "production"
 
     secret_key = env.get("SECRET_KEY", "")
-    if production and (secret_key in WEAK_SECRET_KEYS or len(secret_key) < 32):
+    problem = secret_key_problem(secret_key) if production else None
+    if problem:
+        # The key itself is never shown: the message may end up in a log.
         raise ConfigError(
-            "SECRET_KEY must be set to a random value of at least 32 characters in production "
-            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+            f"SECRET_KEY must be a random value of at least {SECRET_KEY_MIN_LENGTH} characters in "
+            f"production, and this one {problem}. Make one with: "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
         )
     if not secret_key:
         secret_key = "insecure-development-key"
 
-    ratelimit_storage = (
-        env.get("RATELIMIT_STORAGE_URI", "").strip() or env.get("REDIS_URL", "").strip()
-    )
-    if production and not ratelimit_storage:
-        raise ConfigError(
-            "RATELIMIT_STORAGE_URI (or REDIS_URL) must name a shared store such as redis://… in "
-            "production: per-process counters would let each worker count separately"
-        )
-    if production and ratelimit_storage.startswith("memory://"):
-        raise ConfigError("RATELIMIT_STORAGE_URI must not be memory:// in production")
+    ratelimit_storage = _ratelimit_storage(env, production)
 
     base_url = env.get("PORTAL_BASE_URL", "").strip().rstrip("/")
     if production and not base_url.startswith("https://"):
@@ -172,7 +285,7 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "HTMX_CDN_URL": env.get("HTMX_CDN_URL", "").strip()
         or f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js",
         "NODE_MODULES": env.get("NODE_MODULES", "").strip() or str(PROJECT_ROOT / "node_modules"),
-        "RATELIMIT_STORAGE_URI": ratelimit_storage or "memory://",
+        "RATELIMIT_STORAGE_URI": ratelimit_storage,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SIGN_IN_LIMIT_PER_ADDRESS": env.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 10 minutes"),
         "SIGN_IN_LIMIT_PER_ACCOUNT": env.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
@@ -187,6 +300,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Larger requests get 413 before their body is read (portal/web/inputs.py).
+        "MAX_CONTENT_LENGTH": _max_content_length(env),
         "DB_LOCK_TIMEOUT_MS": _int(env, "DB_LOCK_TIMEOUT_MS", 5000),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         # Public pages kept per worker for anonymous visitors (portal/web/pagecache.py).

@@ -19,10 +19,12 @@ from pathlib import Path
 
 from flask import current_app
 
+from portal.config import UPLOAD_MAX_BYTES, megabytes
 from portal.regions.service import ImportPlan
 
-MAX_BYTES = 2 * 1024 * 1024
-MAX_SIZE_LABEL = "2 MB"
+#: The largest CSV file: set in portal.config, which sizes the request limit to fit it.
+MAX_BYTES = UPLOAD_MAX_BYTES
+MAX_SIZE_LABEL = megabytes(MAX_BYTES)
 KEEP_FOR = timedelta(hours=1)
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{24}$")
 

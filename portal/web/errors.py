@@ -6,6 +6,7 @@ from flask import Flask, Response, current_app, make_response, render_template, 
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.config import megabytes
 from portal.extensions import db
 from portal.web.htmx import is_htmx
 from portal.web.transactions import TryAgain
@@ -15,7 +16,7 @@ TITLES = {
     403: "You do not have permission to see this page",
     404: "Page not found",
     405: "Sorry, that action is not possible here",
-    413: "The file you sent is too large",
+    413: "The file or form you sent is too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
     503: "Sorry, the service is unavailable",
@@ -32,6 +33,27 @@ def error_page(status: int, message: str | None = None) -> Response:
         response.headers["HX-Reswap"] = "outerHTML"
         response.headers["HX-Reselect"] = "#maincontent"
     return response
+
+
+def request_too_large() -> Response:
+    """413 saying what the limit is, whether the request was refused before its body was read
+    (portal.web.inputs) or Werkzeug stopped reading it."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    declared = request.content_length
+    if limit is None or (declared is not None and declared <= limit):
+        # Within the limit as a whole, so one part was too large: Werkzeug also refuses a typed
+        # field over MAX_FORM_MEMORY_SIZE (500 kB) and a form of over MAX_FORM_PARTS parts.
+        message = (
+            "Part of what you sent is larger than the portal accepts. Shorten the text you typed, "
+            "then try again. Nothing was changed."
+        )
+    else:
+        message = (
+            f"The portal accepts at most {megabytes(limit)} at a time. Send a smaller file (split "
+            "a CSV file into smaller files and send them one by one), then try again. Nothing was "
+            "changed."
+        )
+    return error_page(413, message)
 
 
 def sign_in_required() -> Response:
@@ -77,6 +99,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> Response:
         if error.code is None or error.code < 400:
             return error.get_response()
+        if error.code == 413:
+            return request_too_large()
         message = None
         if error.code == 429:
             message = "You have tried too many times. Wait a few minutes, then try again."

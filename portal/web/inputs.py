@@ -1,12 +1,13 @@
-"""Request input that no database column can hold or compare: text with NUL characters."""
+"""Request input refused before a view reads it: bodies over the size limit, and text with NUL
+characters, which no database column can hold or compare."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
-from portal.web.errors import error_page
+from portal.web.errors import error_page, request_too_large
 
 NUL = "\x00"
 MESSAGE = (
@@ -20,6 +21,20 @@ def _holds_nul(pairs: Iterable[tuple[str | None, str | None]]) -> bool:
     return any(NUL in (key or "") or NUL in (value or "") for key, value in pairs)
 
 
+def refuse_oversized_requests() -> Response | None:
+    """Answer 413 to a request that says its body is larger than MAX_CONTENT_LENGTH, before
+    anything reads the body.
+
+    Werkzeug refuses such a body as well, but only when something asks for it; this refuses it
+    whatever runs next, and whether or not a view answers the address. A body sent without a
+    length (chunked) cannot be judged here: Werkzeug stops reading it at the same limit.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and (request.content_length or 0) > limit:
+        return request_too_large()
+    return None
+
+
 def refuse_nul_characters() -> Response | None:
     """Answer 400 to a request whose address or submitted form holds NUL (U+0000), before a view
     reads it.
@@ -29,6 +44,9 @@ def refuse_nul_characters() -> Response | None:
     views: a search drops anything that is not a word. Uploaded files are checked where they are
     read.
     """
+    if request.routing_exception is not None:
+        # No view will answer (404, 405): leave the body unread rather than parse it for nothing.
+        return None
     in_path = any(
         NUL in value for value in (request.view_args or {}).values() if isinstance(value, str)
     )
@@ -44,4 +62,7 @@ def search_text(value: str | None, limit: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # First of all the app's before-request functions, whoever registered theirs earlier (the CSRF
+    # check reads the form, the rate limiter writes to its store): a refusal costs nothing.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_oversized_requests)
     app.before_request(refuse_nul_characters)

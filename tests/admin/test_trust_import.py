@@ -163,6 +163,35 @@ def test_a_file_over_2_mb_is_refused_with_a_clear_message(client: FlaskClient, a
     assert stored_uploads(app) == []
 
 
+def test_a_file_of_the_largest_size_allowed_still_fits_in_a_request(client: FlaskClient) -> None:
+    """The request size limit leaves room for a 2 MB file and the rest of its form."""
+    signed_in_admin(client)
+    assert "no larger than 2 MB" in client.get("/admin/trusts/import").get_data(as_text=True)
+    row = "Largest File NHS Trust,RF1,london,yes\n"
+    padding = trust_import.MAX_BYTES - len(CSV_HEADER) - len(row)
+    content = CSV_HEADER + row + "\n" * padding  # blank lines are skipped
+    assert len(content.encode()) == trust_import.MAX_BYTES
+    _, html = preview_of(client, content)
+    assert "Largest File NHS Trust" in html
+
+
+def test_a_file_over_the_request_limit_is_refused_before_it_is_read(
+    client: FlaskClient, app: Flask
+) -> None:
+    signed_in_admin(client)
+    before = trust_count()
+    row = "Too Large NHS Trust,RF2,london,yes\n"
+    padding = app.config["MAX_CONTENT_LENGTH"] + 1 - len(CSV_HEADER) - len(row)
+    response = upload(client, CSV_HEADER + row + "\n" * padding)
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "The file or form you sent is too large" in html
+    assert "The portal accepts at most 2.1 MB at a time" in html
+    assert stored_uploads(app) == []
+    assert trust_count() == before and trust_by_code("RF2") is None
+    assert audit_entries("trust.created") == []
+
+
 def test_uploading_with_htmx_sends_the_browser_to_the_preview(client: FlaskClient) -> None:
     signed_in_admin(client)
     response = upload(client, CSV_HEADER + "A NHS Trust,RE1,london,yes\n", headers=HTMX)

@@ -10,7 +10,7 @@ from portal.config import ConfigError, from_environment
 
 PRODUCTION = {
     "PORTAL_ENV": "production",
-    "SECRET_KEY": "m" * 40,
+    "SECRET_KEY": "6d1f0b8a3c5e7d2f9a4b1c6e8d0f3a5b",  # as secrets.token_hex(16) makes
     "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
     "PORTAL_BASE_URL": "https://portal.example.org",
 }

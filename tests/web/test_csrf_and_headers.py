@@ -280,7 +280,7 @@ def test_in_production_every_session_cookie_is_secure_httponly_and_samesite_lax(
 ) -> None:
     """Over https, as a reverse proxy would pass it on: sign in, use a page, sign out."""
     monkeypatch.setenv("PORTAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("SECRET_KEY", "b3e9d1f7a05c48e2b6d0f9a3c7e1d5b8")  # random, as in production
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
     monkeypatch.setenv("SMTP_HOST", "smtp.example.org")

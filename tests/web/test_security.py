@@ -1,17 +1,37 @@
 from __future__ import annotations
 
 import logging
+import random
 import re
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import limits.storage
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.config import ConfigError, from_environment
+from portal.config import (
+    MIN_CONTENT_LENGTH,
+    SHARED_RATELIMIT_SCHEMES,
+    ConfigError,
+    from_environment,
+    megabytes,
+)
 from portal.web.logging import RedactTokens, redact
 from tests.conftest import make_user, sign_in
+
+#: A production SECRET_KEY made as the README says (secrets.token_hex(32)).
+STRONG_KEY = "4f0d8c1e9a7b36d2c5e8f1a0b94d7c3e6a2f5b8d1c4e7a0f3b6d9c2e5a8f1b4d"
+PRODUCTION = {
+    "PORTAL_ENV": "production",
+    "SECRET_KEY": STRONG_KEY,
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    "PORTAL_BASE_URL": "https://portal.example.org",
+    "SMTP_HOST": "smtp.example.org",
+}
 
 
 def test_security_headers_on_every_page(client: FlaskClient) -> None:
@@ -53,7 +73,7 @@ def test_session_cookie_flags(app: Flask, client: FlaskClient) -> None:
 def test_production_settings_make_cookies_secure_and_send_hsts(tmp_path: Path) -> None:
     env = {
         "PORTAL_ENV": "production",
-        "SECRET_KEY": "x" * 40,
+        "SECRET_KEY": STRONG_KEY,
         "RATELIMIT_STORAGE_URI": "memory://",
     }
     with pytest.raises(ConfigError, match="must not be memory://"):
@@ -85,16 +105,136 @@ def test_production_refuses_to_start_without_a_real_secret_key(tmp_path: Path, k
 def test_production_refuses_per_process_rate_limit_counters(tmp_path: Path) -> None:
     env = {
         "PORTAL_ENV": "production",
-        "SECRET_KEY": "y" * 40,
+        "SECRET_KEY": STRONG_KEY,
         "PORTAL_BASE_URL": "https://p.example.org",
     }
     with pytest.raises(ConfigError, match="shared store"):
         from_environment(str(tmp_path), env)
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "a" * 64,
+        "ab" * 32,
+        "0123456789" * 4,
+        "abcdefghijklmnopqrstuvwxyz012345",
+        "Password1!" * 4,
+        "Password1!" * 4 + "x",
+        "correct-horse-" * 3,
+        "aAbB" * 10,
+        # Seven letters shuffled: no repeats or runs, but too few characters to be a random key.
+        "cbdfaageaceaebaaddabaedageabffeaeedabaegbcdbeaecegfbaeefbcaefaea",
+    ],
+)
+def test_production_refuses_a_long_key_that_was_not_made_at_random(
+    tmp_path: Path, key: str
+) -> None:
+    with pytest.raises(ConfigError, match="SECRET_KEY") as refused:
+        from_environment(str(tmp_path), {**PRODUCTION, "SECRET_KEY": key})
+    message = str(refused.value)
+    assert "secrets.token_hex(32)" in message  # how to make a good one
+    assert key not in message  # a start-up error may be logged: the key is never in it
+
+
+@pytest.mark.parametrize(
+    "make_key",
+    [
+        lambda: secrets.token_hex(32),
+        lambda: secrets.token_hex(16),
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_urlsafe(24),
+    ],
+    ids=["token_hex(32)", "token_hex(16)", "token_urlsafe(32)", "token_urlsafe(24)"],
+)
+def test_production_accepts_random_keys(tmp_path: Path, make_key: Callable[[], str]) -> None:
+    for _ in range(5):
+        key = make_key()
+        assert (
+            from_environment(str(tmp_path), {**PRODUCTION, "SECRET_KEY": key})["SECRET_KEY"] == key
+        )
+
+
+def test_random_keys_of_the_shortest_kind_pass_without_fail(tmp_path: Path) -> None:
+    """2,000 keys shaped like secrets.token_hex(16) (32 hex digits), from a fixed seed: none is
+    refused, so the check does not turn down a key that is random but happens to look less so."""
+    chooser = random.Random(2008)
+    for _ in range(2000):
+        key = f"{chooser.getrandbits(128):032x}"
+        from_environment(str(tmp_path), {**PRODUCTION, "SECRET_KEY": key})
+
+
+@pytest.mark.parametrize(
+    ("uri", "refusal"),
+    [
+        ("memory://", "must not be memory://"),
+        ("MEMORY://", "must not be memory://"),
+        ("Memory://", "must not be memory://"),
+        ("memory:", "must not be memory://"),
+        ("async+memory://", "shared store"),
+        ("async+redis://redis:6379/0", "shared store"),  # Flask-Limiter cannot use async storage
+        ("localhost:6379", "shared store"),
+        ("http://redis:6379", "shared store"),
+    ],
+)
+def test_production_refuses_a_rate_limit_store_each_worker_keeps_apart(
+    tmp_path: Path, uri: str, refusal: str
+) -> None:
+    with pytest.raises(ConfigError, match=refusal):
+        from_environment(str(tmp_path), {**PRODUCTION, "RATELIMIT_STORAGE_URI": uri})
+    # REDIS_URL, read when RATELIMIT_STORAGE_URI is not set, is checked the same way.
+    env = {**PRODUCTION, "REDIS_URL": uri}
+    del env["RATELIMIT_STORAGE_URI"]
+    with pytest.raises(ConfigError, match=refusal):
+        from_environment(str(tmp_path), env)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "redis://redis:6379/0",
+        "REDIS://redis:6379/0",
+        "rediss://:password@redis.example.org:6380/0",
+        "redis+unix:///run/redis.sock",
+        "redis+sentinel://sentinel:26379/mymaster",
+        "redis+cluster://node1:7000,node2:7000",
+        "valkey://valkey:6379",
+        "memcached://memcached:11211",
+        "mongodb://mongo:27017",
+    ],
+)
+def test_production_accepts_shared_rate_limit_stores(tmp_path: Path, uri: str) -> None:
+    settings = from_environment(str(tmp_path), {**PRODUCTION, "RATELIMIT_STORAGE_URI": uri})
+    assert settings["RATELIMIT_STORAGE_URI"] == uri
+
+
+def test_every_accepted_store_is_one_flask_limiter_can_use() -> None:
+    for scheme in SHARED_RATELIMIT_SCHEMES:
+        assert scheme in limits.storage.SCHEMES
+        assert limits.storage.SCHEMES[scheme] is not limits.storage.MemoryStorage
+
+
+def test_a_refused_store_address_is_not_repeated_with_its_password(tmp_path: Path) -> None:
+    env = {**PRODUCTION, "RATELIMIT_STORAGE_URI": "redis-typo://user:hunter2@redis:6379"}
+    with pytest.raises(ConfigError, match="redis-typo://") as refused:
+        from_environment(str(tmp_path), env)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_max_content_length_is_read_from_the_environment(tmp_path: Path) -> None:
+    assert from_environment(str(tmp_path), {})["MAX_CONTENT_LENGTH"] == MIN_CONTENT_LENGTH
+    raised = from_environment(str(tmp_path), {"MAX_CONTENT_LENGTH": "10485760"})
+    assert raised["MAX_CONTENT_LENGTH"] == 10 * 1024 * 1024
+    with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH must be at least 2162688 bytes"):
+        from_environment(str(tmp_path), {"MAX_CONTENT_LENGTH": "1048576"})
+    with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH must be a whole number"):
+        from_environment(str(tmp_path), {"MAX_CONTENT_LENGTH": "10MB"})
+    assert (megabytes(2 * 1024 * 1024), megabytes(MIN_CONTENT_LENGTH)) == ("2 MB", "2.1 MB")
+
+
 def test_hsts_in_production(app_factory: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PORTAL_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "z" * 40)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.org")
     monkeypatch.setenv("SMTP_HOST", "smtp.example.org")
