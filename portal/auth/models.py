@@ -68,8 +68,10 @@ class User(db.Model):
     # Raised to end every session of this person (password change, reset, deactivation).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The secret in this person's private calendar feed URL; a reset replaces it.
-    feed_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The SHA-256 (hex) of the secret in this person's private calendar feed URL: the URL itself
+    # is shown once, when it is made; a new one replaces it. When the current one was made.
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    feed_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     region: Mapped[Region | None] = relationship(lazy="joined")

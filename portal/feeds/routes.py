@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, request, url_for
+from flask import Response, abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
+from portal.auth.forms import ChangePasswordForm, NameForm
 from portal.events.models import NetworkEvent
 from portal.extensions import csrf, db
 from portal.feeds import bp
@@ -23,7 +24,7 @@ from portal.feeds.service import (
     user_for_feed_token,
 )
 from portal.regions.service import region_by_slug
-from portal.web.htmx import redirect_after_post
+from portal.web.htmx import render
 from portal.web.kept import KeptValues
 from portal.web.urls import absolute_url
 
@@ -108,12 +109,17 @@ def private(token: str) -> ResponseReturnValue:
 @bp.post("/account/calendar-feed")
 @login_required
 def reset() -> ResponseReturnValue:
-    had_one = current_user.feed_token is not None
-    reset_feed_token(current_user)
-    if had_one:
-        flash(
-            "Your private calendar address has changed. The old address no longer works.", "success"
-        )
-    else:
-        flash("Your private calendar address is ready.", "success")
-    return redirect_after_post(url_for("auth.account") + "#calendar-feed")
+    """Make a new private address and show it, this once: only its hash is kept, so no later
+    page can show it again. The answer is the account page (its calendar feed section for htmx)
+    rather than a redirect, so that the address never has to be kept anywhere to be shown."""
+    replaced = current_user.feed_token_hash is not None
+    token = reset_feed_token(current_user)
+    return render(
+        "auth/account.jinja",
+        "calendar_feed",
+        name_form=NameForm(formdata=None, name=current_user.name),
+        password_form=ChangePasswordForm(formdata=None),
+        new_feed_url=absolute_url("feeds.private", token=token),
+        new_feed_name=private_feed(current_user).name,
+        feed_replaced=replaced,
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 
 from portal.audit.service import record
 from portal.events.models import EventState, NetworkEvent
-from portal.extensions import db
+from portal.extensions import db, utcnow
 from portal.regions.models import Region
 from portal.web.kept import KeptValues
 from portal.web.transactions import write_transaction
@@ -141,23 +141,34 @@ def feed_events(spec: FeedSpec) -> list[NetworkEvent]:
     return list(db.session.scalars(spec.query))
 
 
+def feed_token_hash(token: str) -> str:
+    """What is stored of a private feed's secret (as for invitation tokens: portal/auth/tokens.py).
+
+    Migration 0010 computes the same hash for addresses made before it: keep the two alike."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def user_for_feed_token(token: str) -> User | None:
     from portal.auth.models import User
 
     if not token or len(token) > 64:
         return None
-    user = db.session.scalar(select(User).where(User.feed_token == token))
+    user = db.session.scalar(select(User).where(User.feed_token_hash == feed_token_hash(token)))
     if user is None or not user.active:
         return None
     return user
 
 
 def reset_feed_token(user: User) -> str:
-    """Give the person a new private feed address; the old one stops working at once."""
+    """Give the person a new private feed address; the old one stops working at once.
+
+    Only a hash is kept: the token returned is the one copy of the address, to show once."""
     with write_transaction():
         db.session.refresh(user)
-        had_one = user.feed_token is not None
-        token = user.feed_token = secrets.token_urlsafe(32)
+        had_one = user.feed_token_hash is not None
+        token = secrets.token_urlsafe(32)
+        user.feed_token_hash = feed_token_hash(token)
+        user.feed_created_at = utcnow()
         record("user.feed_reset" if had_one else "user.feed_created", "user", user.id, actor=user)
         db.session.commit()
     return token

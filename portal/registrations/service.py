@@ -188,10 +188,12 @@ def book_places(
         raise BookingError("You can only book places at events open to your trust")
     trust = actor.trust
     assert trust is not None
-    now = now or utcnow()
     outcomes: list[BookingOutcome] = []
     with write_transaction():
         _lock_event(event)
+        # The clock is read holding the lock, so the order of the stamps is the order in which
+        # bookings are decided: the waiting list is in order of arrival.
+        now = now or utcnow()
         reason = booking_closed_reason(event, now)
         if reason:
             raise BookingError(reason)
@@ -293,11 +295,17 @@ def promote_waiting(
 
 
 def _end(
-    registration: Registration, state: RegistrationState, *, actor: Any, by: str, now: datetime
+    registration: Registration,
+    state: RegistrationState,
+    *,
+    actor: Any,
+    by: str,
+    now: datetime | None,
 ) -> list[Registration]:
     with write_transaction():
         event = registration.event
         _lock_event(event)
+        now = now or utcnow()  # holding the lock, as in book_places
         db.session.refresh(registration)
         if not registration.is_active:
             db.session.rollback()
@@ -320,16 +328,14 @@ def withdraw(
     """The attendee or their trust withdraws; a freed place goes to the waiting list."""
     if by not in ("attendee", "trust"):
         raise ValueError(by)
-    return _end(registration, RegistrationState.WITHDRAWN, actor=actor, by=by, now=now or utcnow())
+    return _end(registration, RegistrationState.WITHDRAWN, actor=actor, by=by, now=now)
 
 
 def remove(
     registration: Registration, *, actor: User, now: datetime | None = None
 ) -> list[Registration]:
     """The coordinator removes an attendee; a freed place goes to the waiting list."""
-    return _end(
-        registration, RegistrationState.REMOVED, actor=actor, by="coordinator", now=now or utcnow()
-    )
+    return _end(registration, RegistrationState.REMOVED, actor=actor, by="coordinator", now=now)
 
 
 def capacity_problem(
@@ -437,8 +443,8 @@ def set_attended(
     registration: Registration, attended: bool, *, actor: User, now: datetime | None = None
 ) -> None:
     """Check a confirmed attendee in (or undo it). Naming the state makes a double tap harmless."""
-    now = now or utcnow()
     with write_transaction():
+        now = now or utcnow()
         db.session.refresh(registration)
         if not registration.is_confirmed:
             raise BookingError("Only people with a confirmed place can be checked in")
