@@ -492,7 +492,13 @@ def test_the_server_keeps_a_hash_of_the_session_key_never_the_key(client: FlaskC
 
 @pytest.mark.parametrize(
     "next_url",
-    ["/account%0d%0aSet-Cookie:%20x=1", "/admin/people%0D%0A", "/acc%09ount", "/account%0a", "%0d/x"],
+    [
+        "/account%0d%0aSet-Cookie:%20x=1",
+        "/admin/people%0D%0A",
+        "/acc%09ount",
+        "/account%0a",
+        "%0d/x",
+    ],
 )
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_a_return_address_with_a_line_break_is_ignored_and_sign_in_works(
