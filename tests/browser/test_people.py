@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -172,7 +173,9 @@ def cast(default_app: Flask) -> Cast:
         db.session.remove()
     used_link = link_in_mail(default_app, made["used"], INVITATION)
     with default_app.app_context():
-        accept_invitation(used_link.rsplit("/", 1)[1], "Uma Used", NEW_PASSWORD)
+        accept_invitation(
+            used_link.rsplit("/", 1)[1], "Uma Used", NEW_PASSWORD, lifetime=timedelta(hours=1)
+        )
         db.session.commit()
         db.session.remove()
     return Cast(
