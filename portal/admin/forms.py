@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    Form,
     HiddenField,
     SearchField,
     SelectField,
@@ -18,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from portal.admin.trust_import import MAX_SIZE_LABEL
 from portal.regions.models import Region, Trust
 from portal.regions.service import (
     ODS_CODE,
@@ -26,9 +25,10 @@ from portal.regions.service import (
     region_name_in_use,
 )
 from portal.web.dates import DateInputField
+from portal.web.forms import PlainForm, PortalForm
 
 
-class ErasePersonForm(FlaskForm):
+class ErasePersonForm(PortalForm):
     email = EmailField(
         "Attendee's e-mail address",
         validators=[
@@ -58,7 +58,7 @@ def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
 
-class TrustForm(FlaskForm):
+class TrustForm(PortalForm):
     name = StringField(
         "Name",
         filters=[_strip],
@@ -108,16 +108,16 @@ class TrustForm(FlaskForm):
         }
 
 
-class TrustImportForm(FlaskForm):
+class TrustImportForm(PortalForm):
     csv_file = FileField(
         "Upload a CSV file",
-        description="Saved as CSV UTF-8, no larger than 2 MB",
+        description=f"Saved as CSV UTF-8, no larger than {MAX_SIZE_LABEL}",
         validators=[FileRequired("Select a CSV file")],
         render_kw={"accept": ".csv,text/csv"},
     )
 
 
-class ApplyImportForm(FlaskForm):
+class ApplyImportForm(PortalForm):
     # What the preview showed: the import is refused if a fresh plan would do something else.
     fingerprint = HiddenField()
     skip_invalid = BooleanField("Import the valid rows and skip the rejected ones")
@@ -127,7 +127,7 @@ class ApplyImportForm(FlaskForm):
 PHONE = re.compile(r"^\+?[0-9 ()\-]+$")
 
 
-class RegionForm(FlaskForm):
+class RegionForm(PortalForm):
     name = StringField(
         "Full name",
         description="For example, NHS North East",
@@ -201,8 +201,10 @@ class RegionForm(FlaskForm):
 # --- Audit log ----------------------------------------------------------------------------
 
 
-class AuditFilterForm(Form):
+class AuditFilterForm(PlainForm):
     """The audit log's filters, read from the query string (a GET form: no CSRF token)."""
+
+    one_line_names: ClassVar[dict[str, str]] = {"person": "E-mail address"}
 
     person = SearchField(
         "Person's e-mail address contains",

@@ -2,16 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.auth.passwords import MAX_PASSWORD_LENGTH
 from portal.auth.service import AccountError, normalise_email, password_problem
+from portal.web.forms import PortalForm
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = EmailField(
         "E-mail address",
         validators=[DataRequired("Enter your e-mail address"), Length(max=254)],
@@ -27,7 +27,7 @@ class SignInForm(FlaskForm):
     )
 
 
-class NameForm(FlaskForm):
+class NameForm(PortalForm):
     name = StringField(
         "Full name",
         validators=[
@@ -38,7 +38,7 @@ class NameForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired("Enter your current password")],
@@ -74,7 +74,7 @@ def _trust_choices(trusts: list[Any]) -> list[SelectChoice]:
     ]
 
 
-class ScopeForm(FlaskForm):
+class ScopeForm(PortalForm):
     """A role with its scope: a region for coordinators, a trust for trust staff."""
 
     role = SelectField("Role", validators=[DataRequired("Choose a role")])
@@ -132,7 +132,7 @@ class InviteForm(ScopeForm):
             ) from exc
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(PortalForm):
     """Accepting an invitation, or resetting a password."""
 
     name = StringField(
@@ -167,7 +167,7 @@ class ResetPasswordForm(SetPasswordForm):
     name = None  # type: ignore[assignment]
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = EmailField(
         "E-mail address",
         validators=[
@@ -178,5 +178,5 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """Only a CSRF token: resend, withdraw, deactivate."""

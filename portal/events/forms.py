@@ -4,7 +4,6 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -17,6 +16,7 @@ from wtforms.validators import (
 )
 
 from portal.web.dates import DateInputField, TimeField
+from portal.web.forms import PortalForm
 
 # The shape of a UK postcode (outward code, space optional, inward code), per the GOV.UK
 # guidance on postcodes; BFPO and overseas territories are out of scope for NHS venues.
@@ -43,7 +43,7 @@ class WholeNumberField(IntegerField):
             raise ValueError(f"{name} must be a whole number, like 40") from exc
 
 
-class EventForm(FlaskForm):
+class EventForm(PortalForm):
     region = SelectField("Region", choices=[], validate_choice=True)
     title = StringField(
         "Title",
@@ -179,7 +179,7 @@ class EventForm(FlaskForm):
         }
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     reason = TextAreaField(
         "Reason for cancelling",
         description="Shown on the event page and sent to calendars. For example: the venue is no longer available.",
@@ -191,5 +191,5 @@ class CancelForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A form with only a CSRF token: publish, delete."""

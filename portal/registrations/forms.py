@@ -3,14 +3,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask_wtf import FlaskForm
-from wtforms import EmailField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import EmailField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.service import AccountError, normalise_email
 from portal.registrations.models import JobRole
 from portal.registrations.service import Attendee
+from portal.web.forms import PlainForm, PortalForm
 
 MAX_ATTENDEES = 20
 JOB_ROLE_CHOICES = [SelectChoice("", "Choose a job role")] + [
@@ -19,7 +19,7 @@ JOB_ROLE_CHOICES = [SelectChoice("", "Choose a job role")] + [
 NEEDS_HINT = "This can include health information: tell us only what the event team needs to know."
 
 
-class AttendeeForm(Form):
+class AttendeeForm(PlainForm):
     """One person to book (a row of the booking form)."""
 
     name = StringField(
@@ -98,7 +98,7 @@ class AttendeeList(FieldList):
                     yield int(index)
 
 
-class BookingForm(FlaskForm):
+class BookingForm(PortalForm):
     attendees = AttendeeList(FormField(AttendeeForm), min_entries=1, max_entries=MAX_ATTENDEES)
 
     def validate_attendees(self, field: FieldList) -> None:
@@ -119,12 +119,12 @@ class BookingForm(FlaskForm):
         return [entry.form.attendee() for entry in self.attendees.entries]
 
 
-class ChangeAttendeeForm(FlaskForm, AttendeeForm):  # type: ignore[misc]
+class ChangeAttendeeForm(PortalForm, AttendeeForm):  # type: ignore[misc]
     """Correct a booking's details, or send a colleague instead."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """Only a CSRF token: withdraw, remove."""

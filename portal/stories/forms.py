@@ -3,10 +3,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    Form,
     FormField,
     SelectField,
     SelectMultipleField,
@@ -20,6 +18,7 @@ from portal.events.models import NetworkEvent
 from portal.stories.models import Measure, Pathway, Story
 from portal.stories.service import MeasureValues, StoryValues
 from portal.web.dates import long_date
+from portal.web.forms import PlainForm, PortalForm
 
 TITLE_MAX, SUMMARY_MAX, BODY_MAX, PERIOD_MAX = 150, 300, 20000, 40
 
@@ -51,7 +50,7 @@ class PercentField(StringField):
         return "" if self.data is None else f"{self.data:g}"
 
 
-class MeasureForm(Form):
+class MeasureForm(PlainForm):
     """One measure's before and after; all four parts or none."""
 
     baseline_value = PercentField("Baseline (%)", render_kw={"inputmode": "decimal"})
@@ -123,7 +122,7 @@ def _measure_field_name(measure: Measure) -> str:
     return "measure_" + measure.value.replace("-", "_")
 
 
-class StoryForm(FlaskForm):
+class StoryForm(PortalForm):
     """A story as its writers see it. Drafts save whatever is there; submitting checks the rest."""
 
     title = StringField(
@@ -197,7 +196,7 @@ for _measure in Measure:
     )
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(PortalForm):
     declaration = BooleanField(
         "I confirm this story holds no patient-identifiable information",
         description="No names, dates of birth, NHS numbers, addresses, photographs, or details that could identify a woman, baby or family.",
@@ -207,7 +206,7 @@ class SubmitForm(FlaskForm):
     )
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PortalForm):
     confirmation = BooleanField(
         "I have checked this story and it holds no patient-identifiable information",
         validators=[
@@ -218,7 +217,7 @@ class PublishForm(FlaskForm):
     )
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PortalForm):
     comment = TextAreaField(
         "What should the trust change?",
         filters=[one_kind_of_line_break],
@@ -231,9 +230,12 @@ class ReturnForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """Only a CSRF token: withdraw, delete, start a story."""
 
 
-class PreviewForm(FlaskForm):
-    body = TextAreaField(filters=[one_kind_of_line_break], validators=[Length(max=BODY_MAX)])
+class PreviewForm(PortalForm):
+    body = TextAreaField(
+        filters=[one_kind_of_line_break],
+        validators=[Length(max=BODY_MAX, message="Story must be 20,000 characters or fewer")],
+    )

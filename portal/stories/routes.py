@@ -183,9 +183,9 @@ def edit(story_id: int) -> ResponseReturnValue:
         preview = render_markdown(form.body.data)
     else:
         status = 422
-        preview = (
-            render_markdown(form.body.data) if request.form.get("action") == "preview" else None
-        )
+        # A story too long to save is not laid out either: its field says why.
+        wants_preview = request.form.get("action") == "preview" and not form.body.errors
+        preview = render_markdown(form.body.data) if wants_preview else None
     return render("stories/form.jinja", status=status, form=form, story=found, preview=preview)
 
 
@@ -217,7 +217,14 @@ def preview(story_id: int) -> ResponseReturnValue:
     _writable_or_404(story_id)
     form = PreviewForm()
     if not form.validate():
-        abort(400)
+        # Said where the preview would be (htmx swaps a 422 in place); the text is not parsed.
+        return render_fragment(
+            "stories/form.jinja",
+            "preview",
+            status=422,
+            preview_errors=form.body.errors or ["The preview could not be made. Try again."],
+            story=None,
+        )
     return render_fragment(
         "stories/form.jinja", "preview", preview=render_markdown(form.body.data), story=None
     )

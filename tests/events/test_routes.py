@@ -135,7 +135,7 @@ def test_create_publish_edit_cancel(client: FlaskClient) -> None:
     assert response.status_code == 303
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "This event is cancelled" in page and "The venue is closed for repairs." in page
-    assert "Cancelled: Normal birth day" in client.get("/events").get_data(as_text=True)
+    assert "Cancelled: <bdi>Normal birth day</bdi>" in client.get("/events").get_data(as_text=True)
 
 
 def test_delete_a_draft_after_confirming(client: FlaskClient) -> None:
@@ -363,7 +363,7 @@ def test_region_page_and_home_page_list_upcoming_events(client: FlaskClient) -> 
     for path in ("/regions/london", "/"):
         html = client.get(path).get_data(as_text=True)
         assert "Shown everywhere" in html and f'href="/events/{event.id}"' in html
-        assert "Cancelled: Called off" in html
+        assert "Cancelled: <bdi>Called off</bdi>" in html
         assert "Still a draft" not in html
     assert "Shown everywhere" not in client.get("/regions/north-east").get_data(as_text=True)
 
@@ -373,7 +373,7 @@ def test_event_page_lists_the_regions_other_events(client: FlaskClient) -> None:
     first = make_event(coordinator, publish=True, title="First")
     make_event(coordinator, publish=True, title="Second")
     html = client.get(f"/events/{first.id}").get_data(as_text=True)
-    assert "Other events in London" in html and "Second" in html
+    assert "Other events in <bdi>London</bdi>" in html and "Second" in html
 
 
 def test_unknown_event_is_404(client: FlaskClient) -> None:

@@ -25,7 +25,7 @@ def test_region_page_lists_its_trusts_and_only_its_own(client: FlaskClient) -> N
 
 def test_region_without_trusts_or_contact_explains_itself(client: FlaskClient) -> None:
     html = client.get("/regions/south-central").get_data(as_text=True)
-    assert "No trusts have been added for South Central yet" in html
+    assert "No trusts have been added for <bdi>South Central</bdi> yet" in html
     assert "coordinator has not been named yet" in html
 
 
@@ -46,7 +46,7 @@ def test_participating_trusts_are_grouped_by_region(client: FlaskClient) -> None
     make_trust("No NHS Trust", "RN1", "london", participating=False)
     html = client.get("/trusts").get_data(as_text=True)
     assert "Yes NHS Trust" in html and "No NHS Trust" not in html
-    assert "<h2>NHS London</h2>" in html
+    assert "<h2><bdi>NHS London</bdi></h2>" in html
 
 
 def test_no_participating_trusts_yet_is_said_plainly(client: FlaskClient) -> None:

@@ -1,0 +1,61 @@
+"""The project's form base classes: every form refuses control characters in one-line fields.
+
+A title, a name or an e-mail address is one line of text. A line break in one ends up in places
+that cannot hold it: a calendar's SUMMARY line, an e-mail header, a CSV cell, a log line. Tabs,
+escape sequences and the other control characters are invisible on screen and mean nothing in
+a name. Multi-line fields (text areas) keep their line breaks. Passwords are left alone: they are
+only hashed, never shown or written anywhere, and refusing a character at sign-in could lock out
+someone whose password holds it. (NUL never gets this far: portal.web.inputs refuses it first.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, HiddenField, PasswordField, StringField, TextAreaField
+
+from portal.text import holds_control_character
+
+
+def is_one_line(field: Field) -> bool:
+    """A text box people type one line into (not a text area, a password or a hidden field)."""
+    return isinstance(field, StringField) and not isinstance(
+        field, TextAreaField | PasswordField | HiddenField
+    )
+
+
+class OneLineFields:
+    """Refuses a one-line field whose value holds a control character, with a message next to it.
+
+    The check runs after the field's own validators, whatever they did: `Optional()` would
+    otherwise let a value of only tabs through as "empty", and a filter or a `validate_<field>`
+    method that tidies the value has had its say (what is checked is what would be saved).
+    """
+
+    #: How a field is named in the message, where its label does not read well there.
+    one_line_names: ClassVar[dict[str, str]] = {}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)  # type: ignore[misc]
+        for field in self:  # type: ignore[attr-defined]
+            text = field.data if is_one_line(field) else None
+            if isinstance(text, str) and holds_control_character(text):
+                # First, since a field shows only its first message.
+                field.errors = [self._one_line_message(field), *field.errors]
+                valid = False
+        return valid
+
+    def _one_line_message(self, field: Field) -> str:
+        name = self.one_line_names.get(field.short_name)
+        name = name or field.label.text.removesuffix(" (optional)")
+        return f"{name} must be on one line, without tabs or other invisible characters"
+
+
+class PortalForm(OneLineFields, FlaskForm):
+    """The base of every form posted by a page (with its CSRF token)."""
+
+
+class PlainForm(OneLineFields, Form):
+    """The base of a form without a CSRF token of its own: a row or part of a bigger form (in a
+    `FormField`), or filters read from a query string."""
