@@ -15,6 +15,7 @@ from portal.audit.service import record
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.reference import SHAS
+from portal.text import holds_control_character
 from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
@@ -252,10 +253,11 @@ def plan_trust_import(data: bytes) -> ImportPlan:
     regions = {r.slug: r for r in db.session.scalars(select(Region))}
     existing = {t.ods_code: t for t in db.session.scalars(select(Trust))}
     seen: dict[str, int] = {}
-    line = 1
+    ended = reader.line_num
     try:
         for cells in reader:
-            line = reader.line_num
+            # A quoted value may hold line breaks: a row is named by the line it starts on.
+            line, ended = ended + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(TRUST_CSV_HEADER):
@@ -268,6 +270,8 @@ def plan_trust_import(data: bytes) -> ImportPlan:
                 reason = "name is empty"
             elif len(name) > 160:
                 reason = "name is longer than 160 characters"
+            elif holds_control_character(name):
+                reason = "name must be on one line, without tabs or other invisible characters"
             elif not ODS_CODE.match(code):
                 reason = f"ODS code {code!r} is not 3 or 5 letters and digits"
             elif slug.lower() not in regions:
@@ -293,7 +297,7 @@ def plan_trust_import(data: bytes) -> ImportPlan:
             else:
                 plan.update.append(row)
     except csv.Error as exc:
-        plan.problem = f"The file is not valid CSV near line {line + 1}: {exc}"
+        plan.problem = f"The file is not valid CSV near line {ended + 1}: {exc}"
     return plan
 
 

@@ -125,6 +125,24 @@ def test_duplicate_ods_codes_in_the_file_are_rejected_after_the_first(
     assert re.search(r"Trusts to add</dt>\s*<dd[^>]*>1<", html)
 
 
+def test_a_name_with_a_line_break_or_a_tab_is_rejected_on_the_line_it_starts(
+    client: FlaskClient,
+) -> None:
+    signed_in_admin(client)
+    _, html = preview_of(
+        client,
+        CSV_HEADER
+        + '"Split\nName NHS Trust",RD1,london,yes\n'
+        + "Tabbed\tNHS Trust,RD2,london,yes\n"
+        + "Fine NHS Trust,RD3,london,yes\n",
+    )
+    one_line = "Name must be on one line, without tabs or other invisible characters"
+    assert re.search(r"<span>2</span>.*?" + one_line, html, re.S)
+    assert re.search(r"<span>4</span>.*?" + one_line, html, re.S)
+    assert re.search(r"Rows that cannot be imported</dt>\s*<dd[^>]*>2<", html)
+    assert re.search(r"Trusts to add</dt>\s*<dd[^>]*>1<", html)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -79,12 +79,17 @@ def test_import_reads_utf8_with_a_byte_order_mark(runner: FlaskCliRunner, tmp_pa
     assert trusts() == {"RB1": ("Hôpital Test NHS Trust", "north-east", False)}
 
 
+ONE_LINE = "name must be on one line, without tabs or other invisible characters"
 BAD_ROWS = [
     (",RC1,london,yes", "name is empty"),
     ("A Trust,R!1,london,yes", "ODS code 'R!1' is not 3 or 5 letters and digits"),
     ("A Trust,RC1,mercia,yes", "region 'mercia' is not one of"),
     ("A Trust,RC1,london,maybe", "participating must be yes or no, not 'maybe'"),
     ("A Trust,RC1,london", "expected 4 values, found 3"),
+    ("A\tTrust,RC1,london,yes", ONE_LINE),
+    ('"A Trust\nLine two",RC1,london,yes', ONE_LINE),
+    ("\x1b[31mA Trust,RC1,london,yes", ONE_LINE),
+    ("A\u2028Trust,RC1,london,yes", ONE_LINE),
 ]
 
 
