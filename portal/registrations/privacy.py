@@ -135,7 +135,6 @@ def erase_person(email: str, *, actor: object | None, now: datetime | None = Non
     list; the erasure is one transaction after them."""
     from portal.registrations.service import withdraw
 
-    now = now or utcnow()
     address = email.strip().lower()
     report = PurgeReport()
     registrations = list(
@@ -145,11 +144,12 @@ def erase_person(email: str, *, actor: object | None, now: datetime | None = Non
         if registration.is_active:
             withdraw(registration, by="attendee", actor=actor, now=now)
     with write_transaction():
+        erased_at = now or utcnow()  # read with the lock held, as each withdrawal's time was
         registrations = list(
             db.session.scalars(select(Registration).where(Registration.attendee_email == address))
         )
         for registration in registrations:
-            _erase(registration, now)
+            _erase(registration, erased_at)
         report.registrations = len(registrations)
         _erase_messages([r.id for r in registrations], report)
         if registrations:

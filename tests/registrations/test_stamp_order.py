@@ -24,7 +24,7 @@ from sqlalchemy import event as sa_event
 
 from portal.auth.models import User
 from portal.extensions import db, utcnow
-from portal.registrations import service
+from portal.registrations import privacy, service
 from portal.registrations.models import Registration
 from tests.conftest import make_app, reset_database
 from tests.registrations.helpers import book, open_event, person, trust_staff
@@ -118,6 +118,39 @@ def test_check_in_reads_the_clock_inside_its_transaction(app: Flask, timeline: T
     timeline.clear()
     service.set_attended(confirmed, True, actor=_coordinator_of(event))
     assert timeline == ["begin", "clock", "end"]
+
+
+def test_erasing_a_person_reads_every_clock_inside_the_transaction_that_uses_it(
+    app: Flask, timeline: Timeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their bookings end first (each under the event's lock), then one transaction erases them:
+    its time is read inside it, after the withdrawals, never before them."""
+    event = open_event(capacity=1)
+    staff = trust_staff()
+    first, second = (o.registration for o in book(event, staff, 1, 2))
+    real_transaction = privacy.write_transaction
+
+    @contextmanager
+    def erasing_transaction() -> Iterator[None]:
+        with real_transaction():  # the write lock is taken as it begins
+            timeline.extend(["begin", "lock"])
+            try:
+                yield
+            finally:
+                timeline.append("end")
+
+    monkeypatch.setattr(privacy, "write_transaction", erasing_transaction)
+    monkeypatch.setattr(privacy, "utcnow", service.utcnow)  # the recording clock
+    timeline.clear()
+    report = privacy.erase_person(first.attendee_email, actor=None)
+    assert report.registrations == 1
+    assert timeline.count("begin") == 2 and timeline.count("clock") >= 2, timeline
+    assert timeline.clock_reads_without_the_lock() == [], timeline
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert second.is_confirmed
+    assert first.ended_at is not None and first.erased_at is not None
+    assert first.erased_at >= first.ended_at
 
 
 def test_the_waiting_list_is_in_the_order_bookings_were_decided(
