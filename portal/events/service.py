@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import changes, record
+from portal.events.locks import lock_event
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region
@@ -247,7 +248,7 @@ def update_event(event: NetworkEvent, values: dict[str, Any], *, actor: User) ->
     if values.get("registration_deadline") is None and values.get("event_date") is not None:
         values["registration_deadline"] = values["event_date"] - timedelta(days=1)
     with write_transaction():
-        db.session.refresh(event)
+        lock_event(event)
         before = _state_for_audit(event)
         new_year = programme_year(values.get("event_date", event.event_date))
         if new_year != event.programme_year:
@@ -289,7 +290,7 @@ def publish_event(event: NetworkEvent, *, actor: User) -> NetworkEvent:
     if not can_manage_region(actor, event.region):
         raise EventError("You can only publish your own region's events")
     with write_transaction():
-        db.session.refresh(event)
+        lock_event(event)
         if event.is_published:
             db.session.rollback()
             return event  # publishing twice is harmless
@@ -320,7 +321,7 @@ def cancel_event(event: NetworkEvent, reason: str, *, actor: User) -> NetworkEve
     if not reason:
         raise EventError("Enter the reason for cancelling")
     with write_transaction():
-        db.session.refresh(event)
+        lock_event(event)
         if event.is_cancelled:
             db.session.rollback()
             return event
@@ -352,7 +353,7 @@ def delete_draft(event: NetworkEvent, *, actor: User) -> None:
     if not can_manage_region(actor, event.region):
         raise EventError("You can only delete your own region's events")
     with write_transaction():
-        db.session.refresh(event)
+        lock_event(event)
         if not event.is_draft:
             raise EventError("Only a draft can be deleted; cancel a published event instead")
         record("event.deleted", "event", event.id, actor=actor, before=_state_for_audit(event))

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from portal.audit.service import record
+from portal.events.locks import lock_event
 from portal.events.models import NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Trust
@@ -157,12 +158,8 @@ def _confirmed_by_trust(event_id: int) -> Counter[int]:
 
 
 def _lock_event(event: NetworkEvent) -> None:
-    """Serialise decisions about this event's places (SQLite already holds the write lock)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            select(NetworkEvent.id).where(NetworkEvent.id == event.id).with_for_update()
-        )
-    db.session.refresh(event)
+    """Serialise decisions about this event's places."""
+    lock_event(event)
 
 
 def _audit(action: str, registration: Registration, actor: Any, **after: Any) -> None:
