@@ -28,6 +28,9 @@ from portal.regions.models import Region, Trust
 from portal.regions.service import region_by_slug, seed_regions
 from portal.web.pagecache import page_cache
 
+#: Fixtures shared by several folders: an SMTP server on loopback (`smtp_server`).
+pytest_plugins = ["tests.mail.local_smtp"]
+
 PASSWORD = "correct horse battery staple"
 
 # Cheap argon2 parameters: tests hash many passwords; production uses OWASP's.

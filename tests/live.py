@@ -55,19 +55,30 @@ class Browserless:
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None
     ) -> tuple[int, str]:
+        status, _, body = self.exchange(method, path, form)
+        return status, body
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, http.client.HTTPMessage, str]:
+        """The status, headers and body of one request (cookies kept, as a browser does)."""
         conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=60)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        sent = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(headers or {})}
         body = None
         if form is not None:
             body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
         try:
-            conn.request(method, path, body=body, headers=headers)
+            conn.request(method, path, body=body, headers=sent)
             response = conn.getresponse()
             for header in response.headers.get_all("Set-Cookie") or []:
                 name, _, rest = header.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, response.read().decode()
+            return response.status, response.headers, response.read().decode()
         finally:
             conn.close()
 

@@ -11,13 +11,13 @@ from ical.calendar_stream import IcsCalendarStream
 from portal.extensions import utcnow
 from portal.mail.service import send_pending
 from portal.registrations.service import withdraw
-from tests.mail.test_smtp import LocalSmtpServer, smtp_server  # noqa: F401  (the fixture)
+from tests.mail.local_smtp import LocalSmtpServer
 from tests.registrations.helpers import book, open_event, trust_staff
 
 
 def test_bookings_succeed_while_smtp_is_down_and_every_message_arrives_once(
     app: Flask,
-    smtp_server: LocalSmtpServer,  # noqa: F811
+    smtp_server: LocalSmtpServer,
 ) -> None:
     event = open_event(capacity=2)
     staff = trust_staff()
