@@ -41,6 +41,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python migrations/check_unchanged.py
 
 format: install
 	$(BIN)/ruff format .
