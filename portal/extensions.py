@@ -106,7 +106,7 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-#: "IMMEDIATE" while `portal.web.transactions.write_transaction` opens its transaction.
+#: "IMMEDIATE" while `portal.database.write_transaction` opens its transaction.
 sqlite_begin_mode: ContextVar[str] = ContextVar("sqlite_begin_mode", default="")
 
 

@@ -14,10 +14,10 @@ from portal.audit.search import (
     actions,
     as_json,
     changes_of,
-    count,
     entries_query,
     object_types,
 )
+from portal.database import paginate
 from portal.extensions import db
 from portal.web.csvtools import csv_download
 from portal.web.htmx import render, wants_fragment
@@ -83,17 +83,14 @@ def audit_log() -> ResponseReturnValue:
             response.headers["HX-Reswap"] = "outerHTML"
         return response
     query = entries_query(_filters(form))
-    total = count(query)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)
-    entries = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    entries = paginate(query, page, PAGE_SIZE)
     return render(
         "admin/audit.jinja",
         FRAGMENTS.get(target or ""),
-        entries=entries,
-        total=total,
-        page=page,
-        pages=pages,
+        entries=entries.items,
+        total=entries.total,
+        page=entries.number,
+        pages=entries.pages,
         filtered=bool(context["args"]),
         **context,
     )

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from portal.admin import bp
 from portal.admin import trust_import as uploads
 from portal.admin.forms import ApplyImportForm, RegionForm, TrustForm, TrustImportForm
+from portal.database import paginate
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.service import (
@@ -69,29 +70,22 @@ def trusts() -> ResponseReturnValue:
         query = query.where(Region.slug == region)
     if participating:
         query = query.where(Trust.participating.is_(participating == "yes"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)
-    found = db.session.scalars(
-        query.order_by(func.lower(Trust.name), Trust.ods_code)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    found = paginate(query.order_by(func.lower(Trust.name), Trust.ods_code), page, PAGE_SIZE)
     filters = {"q": q, "region": region, "participating": participating}
     return render(
         "admin/trusts.jinja",
         # Only the search form asks for the results alone; other htmx requests (HX-Location
         # after adding a trust) load the page.
         "results" if request.headers.get("HX-Target") == "trust-results" else None,
-        trusts=found,
+        trusts=found.items,
         regions=regions,
         filters=filters,
         args={name: value for name, value in filters.items() if value},
         filtered=any(filters.values()),
-        any_trusts=bool(total) or db.session.scalar(select(Trust.id).limit(1)) is not None,
-        page=page,
-        pages=pages,
-        total=total,
+        any_trusts=bool(found.total) or db.session.scalar(select(Trust.id).limit(1)) is not None,
+        page=found.number,
+        pages=found.pages,
+        total=found.total,
     )
 
 

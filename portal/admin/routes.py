@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 
 from portal.admin import bp
 from portal.auth.models import Role, User
+from portal.database import paginate
 from portal.extensions import db
 from portal.mail.models import MailStatus
 from portal.mail.service import MailError, failed_messages, outbox_counts, retry_failed
@@ -64,18 +65,11 @@ def people() -> ResponseReturnValue:
         query = query.where(User.role == Role(role))
     else:
         role = ""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)
-    people = db.session.scalars(
-        query.order_by(User.role, func.lower(User.name), User.email)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    people = paginate(query.order_by(User.role, func.lower(User.name), User.email), page, PAGE_SIZE)
     return render(
         "admin/people.jinja",
         "results",
-        people=people,
+        people=people.items,
         q=q,
         role=role,
         status_filter=status,
@@ -84,9 +78,9 @@ def people() -> ResponseReturnValue:
         trusts=trusts,
         trust=trust,
         roles=list(Role),
-        page=page,
-        pages=pages,
-        total=total,
+        page=people.number,
+        pages=people.pages,
+        total=people.total,
     )
 
 
@@ -94,19 +88,16 @@ def people() -> ResponseReturnValue:
 def mail() -> ResponseReturnValue:
     """The outbox: how much is waiting and sent, and the messages given up on."""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    counts = outbox_counts()
-    pages = max((counts[MailStatus.FAILED] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(page, pages)
-    messages, total = failed_messages(page, PAGE_SIZE)
+    failed = failed_messages(page, PAGE_SIZE)
     return render(
         "admin/mail.jinja",
         "failed",
-        counts=counts,
+        counts=outbox_counts(),
         statuses=MailStatus,
-        messages=messages,
-        total=total,
-        page=page,
-        pages=pages,
+        messages=failed.items,
+        total=failed.total,
+        page=failed.number,
+        pages=failed.pages,
     )
 
 

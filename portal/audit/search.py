@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
@@ -46,10 +46,6 @@ def entries_query(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
     if filters.date_to is not None and filters.date_to < date.max:
         query = query.where(AuditEntry.at < london_day_start(filters.date_to + timedelta(days=1)))
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-
-
-def count(query: Select[tuple[AuditEntry]]) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def object_types() -> list[str]:

@@ -176,7 +176,3 @@ class ForgotPasswordForm(PortalForm):
         ],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
-
-
-class ConfirmForm(PortalForm):
-    """Only a CSRF token: resend, withdraw, deactivate."""

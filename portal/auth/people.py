@@ -22,10 +22,10 @@ from portal.auth.service import (
     start_session,
 )
 from portal.auth.tokens import AccountToken, TokenPurpose
+from portal.database import write_transaction
 from portal.extensions import db, utcnow
 from portal.mail.service import queue_message
 from portal.regions.models import Region, Trust
-from portal.web.transactions import write_transaction
 from portal.web.urls import absolute_url
 
 SIGN_OFF = "The caesarean section network programme team"

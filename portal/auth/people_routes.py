@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from portal.auth import bp, sessions
 from portal.auth.forms import (
-    ConfirmForm,
     ForgotPasswordForm,
     InviteForm,
     ResetPasswordForm,
@@ -37,6 +36,7 @@ from portal.extensions import db, limiter
 from portal.regions.models import Region, Trust
 from portal.regions.service import region_by_slug, regions_in_order, trust_by_code
 from portal.web.afterwards import after_this_response
+from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render
 
 # --- Who manages whom ----------------------------------------------------------------------------

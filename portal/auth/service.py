@@ -13,9 +13,9 @@ from sqlalchemy import delete, or_, select, update
 from portal.audit.service import record
 from portal.auth.models import Role, SignedInSession, User
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwords
+from portal.database import write_transaction
 from portal.extensions import db, utcnow
 from portal.regions.models import Region, Trust
-from portal.web.transactions import write_transaction
 
 
 class AccountError(ValueError):

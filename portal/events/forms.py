@@ -189,7 +189,3 @@ class CancelForm(PortalForm):
         ],
         render_kw={"rows": 3},
     )
-
-
-class ConfirmForm(PortalForm):
-    """A form with only a CSRF token: publish, delete."""

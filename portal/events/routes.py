@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.events import bp
-from portal.events.forms import CancelForm, ConfirmForm, EventForm
+from portal.events.forms import CancelForm, EventForm
 from portal.events.models import NetworkEvent
 from portal.events.service import (
     EventError,
@@ -31,6 +31,7 @@ from portal.regions.models import Region
 from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for
 from portal.web.dates import programme_year, today_in_london
+from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render
 
 # --- Public ------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import changes, record
+from portal.database import TryAgain, paginate, write_transaction
 from portal.events.locks import lock_event
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region
 from portal.web.dates import programme_year, programme_year_label, today_in_london
-from portal.web.transactions import TryAgain, write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -395,10 +395,8 @@ def public_events(
     total, cancelled = db.session.execute(
         select(func.count(), func.count().filter(listed.c.state == EventState.CANCELLED.value))
     ).one()
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(page, 1), pages)
-    events = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    return EventPage(events, page, pages, total, cancelled)
+    found = paginate(query, page, PAGE_SIZE, total=total)
+    return EventPage(found.items, found.number, found.pages, found.total, cancelled)
 
 
 def upcoming_events(

@@ -12,11 +12,11 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from portal.audit.service import record
+from portal.database import write_transaction
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region
 from portal.web.kept import KeptValues
-from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User

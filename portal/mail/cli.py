@@ -92,8 +92,8 @@ def send_command(loop: bool, interval: float) -> None:
 
 def _queue_reminders() -> None:
     """Reminders due today join the outbox first, so one worker does both jobs."""
+    from portal.database import TryAgain, write_transaction
     from portal.registrations.reminders import queue_reminders
-    from portal.web.transactions import TryAgain, write_transaction
 
     try:
         with write_transaction():

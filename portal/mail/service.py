@@ -25,6 +25,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.audit.service import record
+from portal.database import Page, TryAgain, paginate, write_transaction
 from portal.extensions import db, utcnow
 from portal.mail.messages import Envelope, build_email
 from portal.mail.models import MailStatus, OutboxMessage
@@ -34,7 +35,6 @@ from portal.mail.transports import (
     configured_transport,
     describe_error,
 )
-from portal.web.transactions import TryAgain, write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -375,18 +375,15 @@ def outbox_counts() -> dict[MailStatus, int]:
     return counts
 
 
-def failed_messages(page: int, page_size: int) -> tuple[list[OutboxMessage], int]:
+def failed_messages(page: int, page_size: int) -> Page[OutboxMessage]:
     """One page of failed messages, the latest first, with how many have failed in all."""
-    failed = OutboxMessage.status == MailStatus.FAILED
-    total = db.session.scalar(select(func.count()).where(failed)) or 0
-    messages = db.session.scalars(
+    return paginate(
         select(OutboxMessage)
-        .where(failed)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return list(messages), total
+        .where(OutboxMessage.status == MailStatus.FAILED)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+        page,
+        page_size,
+    )
 
 
 def retry_failed(

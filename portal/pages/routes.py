@@ -3,13 +3,13 @@ from __future__ import annotations
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
+from portal.database import database_is_reachable
 from portal.events.service import upcoming_events
 from portal.extensions import csrf, limiter
 from portal.pages import bp
 from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for
 from portal.web.htmx import render
-from portal.web.transactions import database_is_reachable
 
 INFORMATION_PAGES = {
     "about": "pages/about.jinja",

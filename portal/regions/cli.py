@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from portal.database import TryAgain
 from portal.extensions import db
 from portal.regions.service import (
     ImportConflict,
@@ -14,7 +15,6 @@ from portal.regions.service import (
     plan_trust_import,
     seed_regions,
 )
-from portal.web.transactions import TryAgain
 
 
 @click.command("seed")

@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import record
+from portal.database import write_transaction
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.reference import SHAS
 from portal.text import holds_control_character
-from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from portal.database import TryAgain, write_transaction
 from portal.extensions import db
 from portal.registrations.privacy import erase_person, purge
-from portal.web.transactions import TryAgain, write_transaction
 
 privacy_cli = AppGroup(
     "privacy", help="Erase attendees' personal data when it is no longer needed."

@@ -124,7 +124,3 @@ class ChangeAttendeeForm(PortalForm, AttendeeForm):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-
-
-class ConfirmForm(PortalForm):
-    """Only a CSRF token: withdraw, remove."""

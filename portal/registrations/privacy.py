@@ -10,13 +10,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.audit.service import record
+from portal.database import write_transaction
 from portal.events.models import NetworkEvent
 from portal.extensions import db, utcnow
 from portal.mail.models import OutboxMessage
 from portal.mail.service import erase_bodies
 from portal.registrations.models import Registration
 from portal.web.dates import today_in_london
-from portal.web.transactions import write_transaction
 
 ERASED_NAME = "Erased"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.events.models import NetworkEvent
 from portal.extensions import db
 from portal.registrations import bp
-from portal.registrations.forms import MAX_ATTENDEES, BookingForm, ChangeAttendeeForm, ConfirmForm
+from portal.registrations.forms import MAX_ATTENDEES, BookingForm, ChangeAttendeeForm
 from portal.registrations.models import Registration
 from portal.registrations.service import (
     BookingError,
@@ -28,6 +28,7 @@ from portal.registrations.service import (
     withdraw,
 )
 from portal.web.csvtools import csv_download
+from portal.web.forms import ConfirmForm
 from portal.web.htmx import is_htmx, redirect_after_post, render, wants_fragment
 
 # --- Booking ---------------------------------------------------------------------------------------

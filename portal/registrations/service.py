@@ -16,13 +16,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from portal.audit.service import record
+from portal.database import write_transaction
 from portal.events.locks import lock_event
 from portal.events.models import NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Trust
 from portal.registrations import messages
 from portal.registrations.models import ACTIVE_STATES, JobRole, Registration, RegistrationState
-from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User

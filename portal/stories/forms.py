@@ -230,10 +230,6 @@ class ReturnForm(PortalForm):
     )
 
 
-class ConfirmForm(PortalForm):
-    """Only a CSRF token: withdraw, delete, start a story."""
-
-
 class PreviewForm(PortalForm):
     body = TextAreaField(
         filters=[one_kind_of_line_break],

@@ -15,7 +15,6 @@ from portal.regions.service import region_by_slug, regions_in_order
 from portal.stories import bp
 from portal.stories.atom import build_feed, feed_etag, feed_stories
 from portal.stories.forms import (
-    ConfirmForm,
     PreviewForm,
     PublishForm,
     ReturnForm,
@@ -49,6 +48,7 @@ from portal.stories.service import (
     withdraw,
 )
 from portal.web.dates import LONDON, short_time
+from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render, render_fragment
 from portal.web.markdown import render_markdown
 

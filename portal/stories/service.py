@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, case, exists, or_, select
 
 from portal.audit.service import record
+from portal.database import paginate, write_transaction
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region, Trust
@@ -30,7 +31,6 @@ from portal.stories.models import (
     StoryState,
 )
 from portal.stories.search import matches, search_terms, title_matches
-from portal.web.transactions import write_transaction
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -360,13 +360,8 @@ def published_stories(filters: StoryFilters, page: int = 1) -> StoryPage:
     if terms:
         query = query.where(matches(terms))
         order.insert(0, case((title_matches(terms), 0), else_=1))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    page = min(max(page, 1), pages)
-    stories = list(
-        db.session.scalars(query.order_by(*order).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    )
-    return StoryPage(stories, page, pages, total, terms)
+    found = paginate(query.order_by(*order), page, PAGE_SIZE)
+    return StoryPage(found.items, found.number, found.pages, found.total, terms)
 
 
 def latest_stories(

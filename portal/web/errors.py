@@ -7,9 +7,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.config import megabytes
+from portal.database import TryAgain
 from portal.extensions import db
 from portal.web.htmx import is_htmx
-from portal.web.transactions import TryAgain
 
 TITLES = {
     400: "Sorry, there is a problem with your request",

@@ -59,3 +59,8 @@ class PortalForm(OneLineFields, FlaskForm):
 class PlainForm(OneLineFields, Form):
     """The base of a form without a CSRF token of its own: a row or part of a bigger form (in a
     `FormField`), or filters read from a query string."""
+
+
+class ConfirmForm(PortalForm):
+    """A form with only its CSRF token: a button that confirms one action (publish, withdraw,
+    resend, delete …)."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from portal.web.dates import long_date, short_time
+from portal.web.dates import LONDON, long_date, short_time
 from portal.web.htmx import wants_fragment
 from portal.web.markdown import render_markdown
 from portal.web.urls import absolute_url, webcal_url
@@ -193,9 +192,6 @@ def nhsuk_select_item(choice: tuple[Any, ...]) -> dict[str, Any]:
     """A WTForms choice (value, label, selected, …) as an NHS select item."""
     value, label, selected = choice[0], choice[1], choice[2]
     return {"value": value, "text": label, "selected": selected}
-
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def london_datetime(instant: datetime) -> str:

@@ -1,15 +1,20 @@
-"""Write transactions that take their lock first, so that rules checked inside them hold."""
+"""The database helpers every feature writes through: write transactions that take their lock
+first, so that rules checked inside them hold, and the health check's question to the database."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from portal.extensions import db, sqlite_begin_mode
+
+T = TypeVar("T")
 
 
 class TryAgain(Exception):
@@ -65,3 +70,31 @@ def database_is_reachable() -> bool:
         db.session.rollback()
         return False
     return True
+
+
+# --- Lists shown a page at a time ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its items, its number (1 …), how many pages and items in all."""
+
+    items: list[T]
+    number: int
+    pages: int
+    total: int
+
+
+def count_rows(query: Select[Any]) -> int:
+    """How many rows a query gives (its order is left out: it changes nothing here)."""
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def paginate(query: Select[tuple[T]], page: int, size: int, *, total: int | None = None) -> Page[T]:
+    """The page asked for, or the nearest that exists (an address kept after the list shrank
+    shows its last page, not an empty one). `total` when the caller has counted already."""
+    total = count_rows(query) if total is None else total
+    pages = max(-(-total // size), 1)
+    number = min(max(page, 1), pages)
+    items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
+    return Page(items, number, pages, total)
