@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, request
+from flask import Response, abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from werkzeug.http import is_resource_modified
 
 from portal.auth.forms import ChangePasswordForm, NameForm
 from portal.events.models import NetworkEvent
@@ -24,6 +23,7 @@ from portal.feeds.service import (
     user_for_feed_token,
 )
 from portal.regions.service import region_by_slug
+from portal.web.conditional import answer_conditionally
 from portal.web.htmx import render
 from portal.web.kept import KeptValues
 from portal.web.urls import absolute_url
@@ -51,8 +51,6 @@ def calendar_response(
     fresh = current_freshness(spec)
     response = Response(status=200)
     response.content_type = "text/calendar; charset=utf-8"
-    response.set_etag(fresh.etag)
-    response.last_modified = fresh.last_modified
     if private:
         response.cache_control.private = True
         response.cache_control.max_age = 0
@@ -62,17 +60,15 @@ def calendar_response(
         response.cache_control.max_age = PUBLIC_MAX_AGE
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    if not is_resource_modified(
-        request.environ, etag=fresh.etag, last_modified=fresh.last_modified
-    ):
-        response.status_code = 304
-        return response
-    body = built_feeds.get(fresh.etag)
-    if body is None:
-        body = build_calendar(spec.name, spec.description, feed_events(spec), _event_url)
-        built_feeds.put(fresh.etag, body)
-    response.set_data(body)
-    return response
+
+    def body() -> bytes:
+        built = built_feeds.get(fresh.etag)
+        if built is None:
+            built = build_calendar(spec.name, spec.description, feed_events(spec), _event_url)
+            built_feeds.put(fresh.etag, built)
+        return built
+
+    return answer_conditionally(response, body, etag=fresh.etag, last_modified=fresh.last_modified)
 
 
 @bp.get("/feeds/events.ics")

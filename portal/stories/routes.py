@@ -6,7 +6,6 @@ from typing import Any
 from flask import Response, abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from werkzeug.http import is_resource_modified
 
 from portal.events.models import NetworkEvent
 from portal.extensions import db
@@ -47,6 +46,7 @@ from portal.stories.service import (
     trusts_with_stories,
     withdraw,
 )
+from portal.web.conditional import answer_conditionally
 from portal.web.dates import LONDON, short_time
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render, render_fragment
@@ -399,14 +399,11 @@ def return_story(story_id: int) -> ResponseReturnValue:
 def _atom_response(region: Region | None) -> ResponseReturnValue:
     stories = feed_stories(region)
     response = Response(status=200, content_type="application/atom+xml; charset=utf-8")
-    response.set_etag(feed_etag(stories, region))
     response.cache_control.public = True
     response.cache_control.max_age = 900
-    if not is_resource_modified(request.environ, etag=response.get_etag()[0]):
-        response.status_code = 304
-        return response
-    response.set_data(build_feed(stories, region))
-    return response
+    return answer_conditionally(
+        response, lambda: build_feed(stories, region), etag=feed_etag(stories, region)
+    )
 
 
 @bp.get("/feeds/stories.atom")
