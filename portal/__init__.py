@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.pages import routes as _pages_routes  # noqa: F401
     from portal.regions import routes as _regions_routes  # noqa: F401
     from portal.registrations import routes as _registrations_routes  # noqa: F401
+    from portal.registrations import reminders as _reminders  # noqa: F401  (queued by mail send)
     from portal.stories import routes as _stories_routes  # noqa: F401
 
     for feature in (pages, regions, events, feeds, registrations, stories, auth, admin):

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import changes, record
 from portal.database import TryAgain, paginate, write_transaction
+from portal.events import signals
 from portal.events.locks import lock_event
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
@@ -265,9 +266,10 @@ def update_event(event: NetworkEvent, values: dict[str, Any], *, actor: User) ->
         if not new:
             db.session.rollback()
             return event
-        from portal.registrations import service as registrations
-
-        if problem := registrations.capacity_problem(event, event.capacity, event.trust_cap):
+        answers = signals.capacity_changing.send(
+            event, capacity=event.capacity, trust_cap=event.trust_cap
+        )
+        if problem := next((answer for _, answer in answers if answer), None):
             raise EventError(problem)
         calendar_change = any(name in new for name in CALENDAR_FIELDS)
         if calendar_change:
@@ -275,7 +277,7 @@ def update_event(event: NetworkEvent, values: dict[str, Any], *, actor: User) ->
         _mark_changed(event, actor)
         record("event.edited", "event", event.id, actor=actor, before=old, after=new)
         if event.is_published:
-            registrations.after_event_change(event, calendar_change=calendar_change, actor=actor)
+            signals.event_changed.send(event, calendar_change=calendar_change, actor=actor)
         _commit_with_slot()
     return event
 
@@ -342,9 +344,7 @@ def cancel_event(event: NetworkEvent, reason: str, *, actor: User) -> NetworkEve
             before={"state": before},
             after={"state": "cancelled", "reason": reason},
         )
-        from portal.registrations import service as registrations
-
-        registrations.after_event_cancelled(event)
+        signals.event_cancelled.send(event)
         db.session.commit()
     return event
 

@@ -13,8 +13,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.database import TryAgain, write_transaction
 from portal.extensions import db
 from portal.mail.service import SendReport, send_pending
+from portal.mail.signals import before_each_pass
 from portal.mail.transports import MailConfigError, Transport, configured_transport
 
 log = logging.getLogger("portal.mail")
@@ -66,7 +68,7 @@ def send_command(loop: bool, interval: float) -> None:
     with _stop_on_signals() as stop:
         while not stop.is_set():
             try:
-                _queue_reminders()
+                _queue_scheduled()
                 report = send_pending(transport=transport, limit=PASS_LIMIT)
             except Exception:
                 # A database that is restarting, say: keep the worker alive and try again.
@@ -90,25 +92,24 @@ def send_command(loop: bool, interval: float) -> None:
     click.echo("Stopped.")
 
 
-def _queue_reminders() -> None:
-    """Reminders due today join the outbox first, so one worker does both jobs."""
-    from portal.database import TryAgain, write_transaction
-    from portal.registrations.reminders import queue_reminders
-
+def _queue_scheduled() -> None:
+    """Messages that features queue on a schedule (reminders before events) join the outbox
+    first, so that one worker does both jobs (see portal/mail/signals.py)."""
     try:
         with write_transaction():
-            queued = queue_reminders()
+            answers = before_each_pass.send(current_app._get_current_object())
+            queued = sum(count or 0 for _, count in answers)
             db.session.commit()
     except TryAgain:
-        log.warning("reminders skipped this pass: the database was busy")
+        log.warning("scheduled messages skipped this pass: the database was busy")
         return
     if queued:
-        log.info("queued %d reminder(s)", queued)
+        log.info("queued %d scheduled message(s)", queued)
 
 
 def _send_due(transport: Transport) -> SendReport:
     """Passes until nothing more is due (or the mail server cannot be reached)."""
-    _queue_reminders()
+    _queue_scheduled()
     total = SendReport()
     while True:
         report = send_pending(transport=transport, limit=PASS_LIMIT)

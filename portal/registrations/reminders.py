@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
+from portal.mail.signals import before_each_pass
 from portal.registrations import messages
 from portal.registrations.models import Registration, RegistrationState
 from portal.web.dates import today_in_london
@@ -46,3 +47,8 @@ def queue_reminders(now: datetime | None = None) -> int:
             )
             queued += 1
     return queued
+
+
+@before_each_pass.connect
+def _queue_with_each_mail_pass(_app: object) -> int:
+    return queue_reminders()

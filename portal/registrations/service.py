@@ -17,8 +17,10 @@ from sqlalchemy import func, select
 
 from portal.audit.service import record
 from portal.database import write_transaction
+from portal.events import signals
 from portal.events.locks import lock_event
 from portal.events.models import NetworkEvent
+from portal.events.service import can_manage_region
 from portal.extensions import db, utcnow
 from portal.regions.models import Trust
 from portal.registrations import messages
@@ -87,8 +89,6 @@ def booking_closed_reason(event: NetworkEvent, now: datetime | None = None) -> s
 
 
 def can_manage_attendees(user: Any, event: NetworkEvent) -> bool:
-    from portal.events.service import can_manage_region
-
     return can_manage_region(user, event.region)
 
 
@@ -377,6 +377,18 @@ def after_event_cancelled(event: NetworkEvent) -> None:
     """Inside the cancellation's transaction: tell everyone booked (confirmed or waiting)."""
     for registration in _active_registrations(event):
         messages.event_cancelled(registration)
+
+
+# The events feature tells this one what happens to an event (portal/events/signals.py).
+@signals.capacity_changing.connect
+def _capacity_changing(
+    event: NetworkEvent, *, capacity: int | None, trust_cap: int | None
+) -> str | None:
+    return capacity_problem(event, capacity, trust_cap)
+
+
+signals.event_changed.connect(after_event_change)
+signals.event_cancelled.connect(after_event_cancelled)
 
 
 # --- Changing who comes, and check-in -------------------------------------------------------------

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -13,7 +16,8 @@ from portal.registrations.models import Registration, RegistrationState
 from portal.registrations.privacy import erase_person, purge
 from portal.registrations.reminders import queue_reminders
 from portal.registrations.service import book_places, registration_from_token, self_service_token
-from portal.web.dates import LONDON
+from portal.web.dates import LONDON, today_in_london
+from tests.conftest import make_app, reset_database
 from tests.registrations.helpers import book, open_event, person, trust_staff
 
 
@@ -39,6 +43,43 @@ def test_reminders_go_7_days_and_1_day_before_to_confirmed_attendees_once(app: F
     assert queue_reminders(at_london(event.event_date - timedelta(days=1))) == 1
     assert reminders_for("attendee1@nhs.example") == ["event.reminder.7", "event.reminder.1"]
     assert reminders_for("attendee2@nhs.example") == []
+
+
+def test_the_mail_worker_command_queues_the_reminders_due_today_and_sends_them(
+    scratch_database: str, tmp_path: Path
+) -> None:
+    """The command as it runs in production, in a process of its own: the reminders reach it
+    only through the app's own wiring, not through anything a test imported."""
+    app = make_app(scratch_database, tmp_path / "setup")
+    reset_database(app)
+    with app.app_context():
+        event = open_event(capacity=1, event_date=today_in_london() + timedelta(days=7))
+        book(event, trust_staff(), 1)
+        db.session.commit()
+        db.session.remove()
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch_database.replace("postgresql+psycopg://", "postgresql://"),
+        "MAIL_FOLDER": str(tmp_path / "mail"),
+    }
+    flask = str(Path(sys.executable).parent / "flask")
+    result = subprocess.run(
+        [flask, "--app", "app", "mail", "send"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    with app.app_context():
+        sent = {
+            (m.kind, m.status.value)
+            for m in db.session.query(OutboxMessage).filter_by(to_address="attendee1@nhs.example")
+        }
+        db.session.remove()
+        db.engine.dispose()
+    assert ("event.reminder.7", "sent") in sent, (sent, result.stdout, result.stderr)
 
 
 def test_no_reminder_for_a_cancelled_event(app: Flask) -> None:
