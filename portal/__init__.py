@@ -107,10 +107,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import routes as _auth_routes  # noqa: F401
     from portal.events import routes as _events_routes  # noqa: F401
     from portal.feeds import routes as _feeds_routes  # noqa: F401
+    from portal.pages import events as _pages_events  # noqa: F401
+    from portal.pages import regions as _pages_regions  # noqa: F401
     from portal.pages import routes as _pages_routes  # noqa: F401
     from portal.regions import routes as _regions_routes  # noqa: F401
-    from portal.registrations import routes as _registrations_routes  # noqa: F401
     from portal.registrations import reminders as _reminders  # noqa: F401  (queued by mail send)
+    from portal.registrations import routes as _registrations_routes  # noqa: F401
     from portal.stories import routes as _stories_routes  # noqa: F401
 
     for feature in (pages, regions, events, feeds, registrations, stories, auth, admin):

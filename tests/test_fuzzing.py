@@ -62,8 +62,8 @@ from portal.auth.service import create_user
 from portal.extensions import db, limiter
 from portal.mail.models import MailStatus
 from portal.mail.service import queue_message
+from portal.registrations.links import self_service_token
 from portal.registrations.models import JobRole
-from portal.registrations.service import self_service_token
 from portal.stories.models import Measure, Pathway
 from portal.stories.service import submit
 from tests.conftest import PASSWORD, csrf_token, make_trust, make_user

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from portal.admin import bp
 from portal.admin.forms import AuditFilterForm
@@ -17,6 +18,7 @@ from portal.audit.search import (
     entries_query,
     object_types,
 )
+from portal.auth.models import User
 from portal.database import paginate
 from portal.extensions import db
 from portal.web.csvtools import csv_download
@@ -34,8 +36,11 @@ def _filter_form() -> AuditFilterForm:
 
 
 def _filters(form: AuditFilterForm) -> AuditFilters:
+    person = search_text(form.person.data, 254).lower()
     return AuditFilters(
-        person=search_text(form.person.data, 254),
+        actors=(
+            select(User.id).where(User.email.contains(person, autoescape=True)) if person else None
+        ),
         object_type=form.object_type.data or "",
         action=form.action.data or "",
         date_from=form.date_from.data,

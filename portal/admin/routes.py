@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from portal.admin import bp
+from portal.admin.forms import ErasePersonForm
 from portal.auth.models import Role, User
 from portal.database import paginate
 from portal.extensions import db
@@ -13,6 +14,7 @@ from portal.mail.models import MailStatus
 from portal.mail.service import MailError, failed_messages, outbox_counts, retry_failed
 from portal.regions.models import Trust
 from portal.regions.service import regions_in_order
+from portal.registrations.privacy import erase_person
 from portal.web.htmx import redirect_after_post, render
 from portal.web.inputs import search_text
 
@@ -118,9 +120,6 @@ def retry_mail(message_id: int) -> ResponseReturnValue:
 @bp.route("/privacy", methods=["GET", "POST"])
 def privacy() -> ResponseReturnValue:
     """Erase one person's bookings at their request (their active bookings are withdrawn first)."""
-    from portal.admin.forms import ErasePersonForm
-    from portal.registrations.privacy import erase_person
-
     form = ErasePersonForm()
     if request.method == "POST":
         if form.validate():

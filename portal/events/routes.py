@@ -4,83 +4,34 @@ from flask import abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from portal.events import bp
+from portal.events import bp, calendar_links
 from portal.events.forms import CancelForm, EventForm
 from portal.events.models import NetworkEvent
 from portal.events.service import (
     EventError,
     NoEventsLeft,
     allowance,
-    can_manage_region,
     cancel_event,
     create_event,
     delete_draft,
     event_for_manager,
-    event_for_viewer,
     manageable_regions,
     no_events_left_message,
     past_region_events,
-    public_events,
     publish_event,
     region_events_for_manager,
-    upcoming_events,
     update_event,
     validate_event_values,
 )
 from portal.regions.models import Region
-from portal.regions.service import regions_in_order
-from portal.registrations.service import places_for
 from portal.web.dates import programme_year, today_in_london
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render
 
-# --- Public ------------------------------------------------------------------------------------
-
-
-@bp.get("/events")
-def index() -> ResponseReturnValue:
-    """Upcoming (or past) events, filtered by region; htmx swaps only the results."""
-    regions = regions_in_order()
-    slug = request.args.get("region", "")
-    region = next((r for r in regions if r.slug == slug), None)
-    when = "past" if request.args.get("when") == "past" else "upcoming"
-    page = request.args.get("page", 1, type=int) or 1
-    result = public_events(region=region, past=when == "past", page=page)
-    return render(
-        "events/index.jinja",
-        "results",
-        regions=regions,
-        region=region,
-        when=when,
-        result=result,
-        places=places_for(result.events),
-    )
-
-
-@bp.get("/events/<int:event_id>")
-def event(event_id: int) -> ResponseReturnValue:
-    found = event_for_viewer(current_user, event_id)
-    if found is None:
-        abort(404)
-    from portal.registrations.service import booking_closed_reason, can_book, places
-    from portal.stories.service import latest_stories
-
-    can_manage = can_manage_region(current_user, found.region)
-    return render(
-        "events/event.jinja",
-        event=found,
-        others=upcoming_events(5, region=found.region, exclude=found),
-        can_manage=can_manage,
-        can_book=can_book(current_user, found),
-        booking_closed=booking_closed_reason(found),
-        places=places(found),
-        # Only managers see a form here: a form's CSRF token would give every visitor a session.
-        confirm_form=ConfirmForm() if can_manage else None,
-        stories=latest_stories(20, event=found),
-    )
-
-
 # --- Managing a region's events ------------------------------------------------------------
+
+# "Add to calendar" links on the event page and in booking confirmations.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(calendar_links=calendar_links))
 
 
 def _managed_regions_or_403() -> list[Region]:

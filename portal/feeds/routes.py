@@ -7,10 +7,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.auth.forms import ChangePasswordForm, NameForm
+from portal.events.calendar import REFRESH_INTERVAL, build_calendar
 from portal.events.models import NetworkEvent
 from portal.extensions import csrf, db
 from portal.feeds import bp
-from portal.feeds.calendar import REFRESH_INTERVAL, build_calendar
 from portal.feeds.service import (
     FeedSpec,
     all_events_feed,

@@ -6,20 +6,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Select, select
 
 from portal.audit.service import record
+from portal.auth.models import User
 from portal.database import write_transaction
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region
+from portal.registrations.models import ACTIVE_STATES, Registration
 from portal.web.kept import KeptValues
-
-if TYPE_CHECKING:
-    from portal.auth.models import User
+from portal.web.pagecache import version_key
 
 #: Bump when the feed's format changes, so that every ETag changes with it.
 FEED_FORMAT = "1"
@@ -76,8 +75,6 @@ def event_feed(event: NetworkEvent) -> FeedSpec:
 def private_feed(user: User) -> FeedSpec:
     """Coordinators: their region's events; the programme team: all events; trust staff: the
     events their trust has booked places at (confirmed or waiting)."""
-    from portal.registrations.models import ACTIVE_STATES, Registration
-
     query = _in_feeds()
     if user.is_coordinator:
         query = query.where(NetworkEvent.region_id == user.region_id)
@@ -124,8 +121,6 @@ def current_freshness(spec: FeedSpec) -> Freshness:
     again while nothing changes. Kept under the data version (see portal/web/pagecache.py), it is
     reused until an event, booking, trust or region changes, or the time window moves on.
     """
-    from portal.web.pagecache import version_key
-
     kept: KeptValues[tuple[object, ...], Freshness] = current_app.extensions.setdefault(
         "feed_freshness", KeptValues(64)
     )
@@ -149,8 +144,6 @@ def feed_token_hash(token: str) -> str:
 
 
 def user_for_feed_token(token: str) -> User | None:
-    from portal.auth.models import User
-
     if not token or len(token) > 64:
         return None
     user = db.session.scalar(select(User).where(User.feed_token_hash == feed_token_hash(token)))

@@ -9,6 +9,7 @@ from portal.extensions import csrf, limiter
 from portal.pages import bp
 from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for
+from portal.stories.service import latest_stories
 from portal.web.htmx import render
 
 INFORMATION_PAGES = {
@@ -23,8 +24,6 @@ INFORMATION_PAGES = {
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    from portal.stories.service import latest_stories
-
     events = upcoming_events(4)
     return render(
         "pages/home.jinja",

@@ -7,9 +7,10 @@ a plain confirmation, so the event does not land in their own calendar.
 
 from __future__ import annotations
 
+from portal.events.calendar import event_location, invitation
 from portal.events.models import NetworkEvent
-from portal.feeds.calendar import event_location, invitation
 from portal.mail.service import organizer_address, paragraphs_as_html, queue_message
+from portal.registrations.links import self_service_token
 from portal.registrations.models import Registration
 from portal.web.dates import long_date, short_time
 from portal.web.urls import absolute_url
@@ -22,8 +23,6 @@ def _when(event: NetworkEvent) -> str:
 
 
 def _self_service_link(registration: Registration) -> str:
-    from portal.registrations.service import self_service_token
-
     return absolute_url("registrations.self_service", token=self_service_token(registration))
 
 

@@ -16,6 +16,7 @@ from portal.extensions import db, utcnow
 from portal.mail.models import OutboxMessage
 from portal.mail.service import erase_bodies
 from portal.registrations.models import Registration
+from portal.registrations.service import withdraw
 from portal.web.dates import today_in_london
 
 ERASED_NAME = "Erased"
@@ -133,8 +134,6 @@ def erase_person(email: str, *, actor: object | None, now: datetime | None = Non
     """Erase every registration of one e-mail address (a request from the person). Active
     bookings end first, each in its own transaction, so that their places go to the waiting
     list; the erasure is one transaction after them."""
-    from portal.registrations.service import withdraw
-
     address = email.strip().lower()
     report = PurgeReport()
     registrations = list(

@@ -11,6 +11,7 @@ from portal.events.models import NetworkEvent
 from portal.extensions import db
 from portal.registrations import bp
 from portal.registrations.forms import MAX_ATTENDEES, BookingForm, ChangeAttendeeForm
+from portal.registrations.links import registration_from_token
 from portal.registrations.models import Registration
 from portal.registrations.service import (
     BookingError,
@@ -22,7 +23,6 @@ from portal.registrations.service import (
     places,
     registration_for_manager,
     registration_for_trust,
-    registration_from_token,
     remove,
     set_attended,
     withdraw,

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from portal.audit.service import record
@@ -24,7 +22,13 @@ from portal.events.service import can_manage_region
 from portal.extensions import db, utcnow
 from portal.regions.models import Trust
 from portal.registrations import messages
-from portal.registrations.models import ACTIVE_STATES, JobRole, Registration, RegistrationState
+from portal.registrations.models import (
+    ACTIVE_STATES,
+    JobRole,
+    Registration,
+    RegistrationState,
+    new_self_service_key,
+)
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -443,8 +447,6 @@ def change_attendee(registration: Registration, attendee: Attendee, *, actor: Us
 
 
 def _new_key() -> str:
-    from portal.registrations.models import new_self_service_key
-
     return new_self_service_key()
 
 
@@ -470,33 +472,3 @@ def set_attended(
             attended=attended,
         )
         db.session.commit()
-
-
-# --- Self-service links --------------------------------------------------------------------------
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt="registration-self-service"
-    )
-
-
-def self_service_token(registration: Registration) -> str:
-    return _serializer().dumps({"r": registration.id, "k": registration.self_service_key})
-
-
-def registration_from_token(token: str) -> Registration | None:
-    """The registration a self-service link was made for, while the link is valid."""
-    max_age = int(current_app.config["SELF_SERVICE_LINK_DAYS"]) * 24 * 60 * 60
-    try:
-        data = _serializer().loads(token, max_age=max_age)
-    except BadSignature:
-        return None
-    if not isinstance(data, dict):
-        return None
-    registration = db.session.get(Registration, data.get("r"))
-    if registration is None or registration.erased_at is not None:
-        return None
-    if registration.self_service_key != data.get("k"):
-        return None
-    return registration

@@ -22,6 +22,7 @@ from portal.database import paginate, write_transaction
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region, Trust
+from portal.stories.messages import story_published, story_returned
 from portal.stories.models import (
     Measure,
     Pathway,
@@ -238,8 +239,6 @@ def submit(story: Story, *, actor: User) -> Story:
 
 def publish(story: Story, *, actor: User) -> Story:
     """Publish a submitted story; the reviewer has confirmed it holds no identifiable information."""
-    from portal.stories.messages import story_published
-
     with write_transaction():
         story = _locked(story)
         if story.state is not StoryState.SUBMITTED:
@@ -258,8 +257,6 @@ def publish(story: Story, *, actor: User) -> Story:
 
 
 def return_for_changes(story: Story, comment: str, *, actor: User) -> Story:
-    from portal.stories.messages import story_returned
-
     comment = comment.strip()
     if not comment:
         raise StoryError("Say what the trust should change")

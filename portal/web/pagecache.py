@@ -28,6 +28,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.web.dates import today_in_london
 from portal.web.htmx import wants_fragment
 from portal.web.kept import KeptValues
 from portal.web.security import csp_nonce
@@ -128,8 +129,6 @@ def _eligible() -> bool:
 def version_key() -> tuple[Any, ...]:
     """What anything derived from public data may be kept under: the data version, the day in
     England and the current time window (see the module's docstring)."""
-    from portal.web.dates import today_in_london
-
     window = int(time() // current_app.config["PAGE_CACHE_SECONDS"])
     return (today_in_london(), window, data_version())
 

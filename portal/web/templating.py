@@ -221,10 +221,7 @@ def percent_points(value: float) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from portal.feeds import links as calendar_links
-
     app.jinja_env.globals.update(
-        calendar_links=calendar_links,
         absolute_url=absolute_url,
         wants_fragment=wants_fragment,
         service_name=SERVICE_NAME,

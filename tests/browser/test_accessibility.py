@@ -40,8 +40,8 @@ from portal.events.models import NetworkEvent
 from portal.extensions import db
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, trust_by_code
+from portal.registrations.links import self_service_token
 from portal.registrations.models import Registration
-from portal.registrations.service import self_service_token
 from portal.stories.models import Story
 from tests.browser.conftest import NewPage
 from tests.browser.helpers import (

@@ -29,14 +29,9 @@ from portal.events.service import create_event, publish_event
 from portal.extensions import db
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug
+from portal.registrations.links import self_service_token
 from portal.registrations.models import JobRole
-from portal.registrations.service import (
-    Attendee,
-    book_places,
-    self_service_token,
-    set_attended,
-    withdraw,
-)
+from portal.registrations.service import Attendee, book_places, set_attended, withdraw
 from tests.browser.conftest import NewPage
 from tests.browser.helpers import (
     DESKTOP,

@@ -12,10 +12,11 @@ from flask.testing import FlaskCliRunner
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
+from portal.registrations.links import registration_from_token, self_service_token
 from portal.registrations.models import Registration, RegistrationState
 from portal.registrations.privacy import erase_person, purge
 from portal.registrations.reminders import queue_reminders
-from portal.registrations.service import book_places, registration_from_token, self_service_token
+from portal.registrations.service import book_places
 from portal.web.dates import LONDON, today_in_london
 from tests.conftest import make_app, reset_database
 from tests.registrations.helpers import book, open_event, person, trust_staff

@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal.extensions import db
+from portal.registrations.links import self_service_token
 from portal.registrations.models import Registration, RegistrationState
-from portal.registrations.service import self_service_token
 from tests.conftest import HTMX, csrf_token, make_user, sign_in
 from tests.registrations.helpers import book, open_event, person, trust_staff
 

@@ -11,15 +11,14 @@ from portal.audit.models import AuditEntry
 from portal.events.service import EventError, cancel_event, update_event
 from portal.extensions import db, utcnow
 from portal.mail.models import OutboxMessage
+from portal.registrations.links import registration_from_token, self_service_token
 from portal.registrations.models import Registration, RegistrationState
 from portal.registrations.service import (
     BookingError,
     book_places,
     change_attendee,
     places,
-    registration_from_token,
     remove,
-    self_service_token,
     set_attended,
     withdraw,
 )

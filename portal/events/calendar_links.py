@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from portal.events.calendar import event_location
 from portal.events.models import NetworkEvent
-from portal.feeds.calendar import event_location
 from portal.web.urls import absolute_url, webcal_url
 
 

@@ -1,0 +1,61 @@
+"""The public list of events and an event's page, with its places, booking box and stories.
+Composed here, above events, registrations and stories, on the events blueprint (its addresses)."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.events import bp
+from portal.events.service import (
+    can_manage_region,
+    event_for_viewer,
+    public_events,
+    upcoming_events,
+)
+from portal.regions.service import regions_in_order
+from portal.registrations.service import booking_closed_reason, can_book, places, places_for
+from portal.stories.service import latest_stories
+from portal.web.forms import ConfirmForm
+from portal.web.htmx import render
+
+
+@bp.get("/events")
+def index() -> ResponseReturnValue:
+    """Upcoming (or past) events, filtered by region; htmx swaps only the results."""
+    regions = regions_in_order()
+    slug = request.args.get("region", "")
+    region = next((r for r in regions if r.slug == slug), None)
+    when = "past" if request.args.get("when") == "past" else "upcoming"
+    page = request.args.get("page", 1, type=int) or 1
+    result = public_events(region=region, past=when == "past", page=page)
+    return render(
+        "events/index.jinja",
+        "results",
+        regions=regions,
+        region=region,
+        when=when,
+        result=result,
+        places=places_for(result.events),
+    )
+
+
+@bp.get("/events/<int:event_id>")
+def event(event_id: int) -> ResponseReturnValue:
+    found = event_for_viewer(current_user, event_id)
+    if found is None:
+        abort(404)
+    can_manage = can_manage_region(current_user, found.region)
+    return render(
+        "events/event.jinja",
+        event=found,
+        others=upcoming_events(5, region=found.region, exclude=found),
+        can_manage=can_manage,
+        can_book=can_book(current_user, found),
+        booking_closed=booking_closed_reason(found),
+        places=places(found),
+        # Only managers see a form here: a form's CSRF token would give every visitor a session.
+        confirm_form=ConfirmForm() if can_manage else None,
+        stories=latest_stories(20, event=found),
+    )

@@ -1,0 +1,38 @@
+"""A region's page and a trust's page: the reference data with the events, places and stories that
+belong to it. Composed here, above those features, on the regions blueprint (its addresses)."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.events.service import can_manage_region, upcoming_events
+from portal.regions import bp
+from portal.regions.service import region_by_slug, trust_by_code, trusts_of
+from portal.registrations.service import places_for
+from portal.stories.service import latest_stories
+from portal.web.htmx import render
+
+
+@bp.get("/regions/<slug>")
+def region(slug: str) -> ResponseReturnValue:
+    found = region_by_slug(slug)
+    if found is None:
+        abort(404)
+    return render(
+        "regions/region.jinja",
+        region=found,
+        trusts=trusts_of(found),
+        events=(events := upcoming_events(10, region=found)),
+        places=places_for(events),
+        can_manage=can_manage_region(current_user, found),
+    )
+
+
+@bp.get("/trusts/<ods_code>")
+def trust(ods_code: str) -> ResponseReturnValue:
+    found = trust_by_code(ods_code)
+    if found is None:
+        abort(404)
+    return render("regions/trust.jinja", trust=found, stories=latest_stories(50, trust=found))
