@@ -12,6 +12,7 @@ from portal.audit.service import record
 from portal.auth import tokens
 from portal.auth.models import Role, User
 from portal.auth.passwords import passwords
+from portal.auth.permissions import manages_region, manages_trust_staff, signed_in
 from portal.auth.service import (
     AccountError,
     SignedIn,
@@ -33,7 +34,7 @@ SIGN_OFF = "The caesarean section network programme team"
 
 def can_invite(actor: Any, role: Role, region: Region | None, trust: Trust | None) -> bool:
     """The programme team invite anyone; a coordinator invites staff of their own region's trusts."""
-    if not getattr(actor, "is_authenticated", False) or not actor.active:
+    if not signed_in(actor) or not actor.active:
         return False
     if actor.is_admin:
         return True
@@ -41,22 +42,13 @@ def can_invite(actor: Any, role: Role, region: Region | None, trust: Trust | Non
         actor.is_coordinator
         and role is Role.TRUST
         and trust is not None
-        and trust.region_id == actor.region_id
+        and manages_region(actor, trust.region_id)
     )
 
 
 def can_manage_person(actor: Any, person: User) -> bool:
     """Who may resend or revoke someone's invitation."""
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    if actor.is_admin:
-        return True
-    return (
-        actor.is_coordinator
-        and person.is_trust_staff
-        and person.trust is not None
-        and person.trust.region_id == actor.region_id
-    )
+    return manages_trust_staff(actor, person)
 
 
 def _invitation_mail(person: User, raw: str, actor: User) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import changes, record
+from portal.auth.permissions import manages_region, signed_in
 from portal.database import TryAgain, paginate, write_transaction
 from portal.events import signals
 from portal.events.locks import lock_event
@@ -108,14 +109,12 @@ def no_events_left_message(a: Allowance) -> str:
 # --- Permissions ------------------------------------------------------------------------------
 
 
-def can_manage_region(user: Any, region: Region) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return user.is_admin or (user.is_coordinator and user.region_id == region.id)
+def can_manage_region(user: object, region: Region) -> bool:
+    return manages_region(user, region.id)
 
 
-def manageable_regions(user: Any) -> list[Region]:
-    if not getattr(user, "is_authenticated", False):
+def manageable_regions(user: object) -> list[Region]:
+    if not signed_in(user):
         return []
     if user.is_admin:
         return list(db.session.scalars(select(Region).order_by(Region.sort_order)))
@@ -124,7 +123,7 @@ def manageable_regions(user: Any) -> list[Region]:
     return []
 
 
-def event_for_manager(user: Any, event_id: int) -> NetworkEvent | None:
+def event_for_manager(user: object, event_id: int) -> NetworkEvent | None:
     """The event if this person may manage it; None (a 404) for anyone else."""
     event = db.session.get(NetworkEvent, event_id)
     if event is None or not can_manage_region(user, event.region):
@@ -132,7 +131,7 @@ def event_for_manager(user: Any, event_id: int) -> NetworkEvent | None:
     return event
 
 
-def event_for_viewer(user: Any, event_id: int) -> NetworkEvent | None:
+def event_for_viewer(user: object, event_id: int) -> NetworkEvent | None:
     """Published and cancelled events for everyone; drafts only for those who manage them."""
     event = db.session.get(NetworkEvent, event_id)
     if event is None:

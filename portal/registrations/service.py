@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from portal.audit.service import record
+from portal.auth.permissions import is_staff_of, signed_in
 from portal.database import write_transaction
 from portal.events import signals
 from portal.events.locks import lock_event
@@ -69,9 +70,9 @@ def event_is_open_to(event: NetworkEvent, trust: Trust) -> bool:
     return event.open_to_all_regions or event.region_id == trust.region_id
 
 
-def can_book(user: Any, event: NetworkEvent) -> bool:
+def can_book(user: object, event: NetworkEvent) -> bool:
     return (
-        getattr(user, "is_authenticated", False)
+        signed_in(user)
         and user.is_trust_staff
         and user.trust is not None
         and event_is_open_to(event, user.trust)
@@ -99,9 +100,7 @@ def can_manage_attendees(user: Any, event: NetworkEvent) -> bool:
 def registration_for_trust(user: Any, registration_id: int) -> Registration | None:
     """A registration of the person's own trust; None (a 404) for anyone else."""
     registration = db.session.get(Registration, registration_id)
-    if registration is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not user.is_trust_staff or registration.trust_id != user.trust_id:
+    if registration is None or not is_staff_of(user, registration.trust_id):
         return None
     return registration
 
@@ -172,7 +171,7 @@ def _audit(action: str, registration: Registration, actor: Any, **after: Any) ->
         action,
         "registration",
         registration.id,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if signed_in(actor) else None,
         after={"event_id": registration.event_id, "trust_id": registration.trust_id, **after},
     )
 

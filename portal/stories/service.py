@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, case, exists, or_, select
 
 from portal.audit.service import record
+from portal.auth.permissions import is_staff_of, manages_region, signed_in
 from portal.database import paginate, write_transaction
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
@@ -67,24 +68,20 @@ class StoryValues:
 # --- Permissions ------------------------------------------------------------------------------
 
 
-def _signed_in(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
-
-
 def can_write_for(user: Any, trust: Trust) -> bool:
     """Staff of the trust write its stories; nobody else does."""
-    return _signed_in(user) and user.is_trust_staff and user.trust_id == trust.id
+    return is_staff_of(user, trust.id)
 
 
 def can_review(user: Any, story: Story) -> bool:
     """The coordinator of the trust's region, or the programme team."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return False
-    return user.is_admin or (user.is_coordinator and user.region_id == story.trust.region_id)
+    return manages_region(user, story.trust.region_id)
 
 
 def is_reviewer(user: Any) -> bool:
-    return _signed_in(user) and (user.is_admin or user.is_coordinator)
+    return signed_in(user) and (user.is_admin or user.is_coordinator)
 
 
 def can_see(user: Any, story: Story) -> bool:
