@@ -38,30 +38,39 @@ class NameForm(PortalForm):
     )
 
 
+def _strong_enough(form: Any, field: PasswordField) -> None:
+    if problem := password_problem(field.data or ""):
+        raise ValidationError(problem)
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and the same again: the account page, an invitation, a reset. (Made where
+    the form's class is written, so that the fields take their place among its others.)"""
+    return (
+        PasswordField(
+            "New password",
+            description="At least 12 characters. A few unrelated words make a strong password.",
+            validators=[DataRequired("Enter a new password"), _strong_enough],
+            render_kw={"autocomplete": "new-password"},
+        ),
+        PasswordField(
+            "Confirm new password",
+            validators=[
+                DataRequired("Enter the new password again"),
+                EqualTo("new_password", message="The passwords do not match"),
+            ],
+            render_kw={"autocomplete": "new-password"},
+        ),
+    )
+
+
 class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired("Enter your current password")],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = PasswordField(
-        "New password",
-        description="At least 12 characters. A few unrelated words make a strong password.",
-        validators=[DataRequired("Enter a new password")],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        validators=[
-            DataRequired("Enter the new password again"),
-            EqualTo("new_password", message="The passwords do not match"),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-    def validate_new_password(self, field: PasswordField) -> None:
-        if problem := password_problem(field.data or ""):
-            raise ValidationError(problem)
+    new_password, confirm_password = new_password_fields()
 
 
 def _region_choices(regions: list[Any]) -> list[SelectChoice]:
@@ -143,24 +152,7 @@ class SetPasswordForm(PortalForm):
         ],
         render_kw={"autocomplete": "name", "spellcheck": "false"},
     )
-    new_password = PasswordField(
-        "New password",
-        description="At least 12 characters. A few unrelated words make a strong password.",
-        validators=[DataRequired("Enter a new password")],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        validators=[
-            DataRequired("Enter the new password again"),
-            EqualTo("new_password", message="The passwords do not match"),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-    def validate_new_password(self, field: PasswordField) -> None:
-        if problem := password_problem(field.data or ""):
-            raise ValidationError(problem)
+    new_password, confirm_password = new_password_fields()
 
 
 class ResetPasswordForm(SetPasswordForm):

@@ -257,9 +257,9 @@ def accept_invitation_page(token: str) -> ResponseReturnValue:
         except (LinkProblem, AccountError) as exc:
             form.new_password.errors.append(str(exc))
         else:
-            sessions.begin(signed_in.user, signed_in.session_key)
-            flash("Welcome. Your account is ready and you are signed in.", "success")
-            return redirect_after_post(url_for("auth.account"), reload=True)
+            return sessions.welcome(
+                signed_in, "Welcome. Your account is ready and you are signed in."
+            )
     status = 422 if request.method == "POST" else 200
     for field in (form.new_password, form.confirm_password):
         field.data = ""
@@ -305,12 +305,10 @@ def reset_password_page(token: str) -> ResponseReturnValue:
         except (LinkProblem, AccountError) as exc:
             form.new_password.errors.append(str(exc))
         else:
-            sessions.begin(signed_in.user, signed_in.session_key)
-            flash(
+            return sessions.welcome(
+                signed_in,
                 "Your password has been changed. You have been signed out everywhere else.",
-                "success",
             )
-            return redirect_after_post(url_for("auth.account"), reload=True)
     status = 422 if request.method == "POST" else 200
     for field in (form.new_password, form.confirm_password):
         field.data = ""

@@ -91,9 +91,8 @@ def sign_in() -> ResponseReturnValue:
                 form.email.data or "", form.password.data or "", lifetime=sessions.lifetime()
             )
             if signed_in is not None:
-                sessions.begin(signed_in.user, signed_in.session_key)
-                flash(f"You are signed in as {signed_in.user.display_name}.", "success")
-                return redirect_after_post(next_path or url_for("auth.account"), reload=True)
+                message = f"You are signed in as {signed_in.user.display_name}."
+                return sessions.welcome(signed_in, message, next_path)
             g.sign_in_failed = True
             form.form_errors.append(SIGN_IN_FAILED)
         form.password.data = ""

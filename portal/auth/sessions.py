@@ -12,12 +12,13 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, flash, request, session
+from flask import Flask, Response, current_app, flash, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth.models import User
-from portal.auth.service import end_session
+from portal.auth.service import SignedIn, end_session
 from portal.web.errors import sign_in_required
+from portal.web.htmx import redirect_after_post
 
 SKIPPED_ENDPOINTS = {"static", "assets.asset", "pages.healthz"}
 WARNING_SECONDS = 120
@@ -43,6 +44,15 @@ def begin(user: User, session_key: str) -> None:
     login_user(user)
     session[KEY] = session_key
     start()
+
+
+def welcome(signed_in: SignedIn, message: str, to: str | None = None) -> Response:
+    """The answer to signing in, accepting an invitation or resetting a password: begin the
+    session, say so, and send the browser on (to `to`, or the account page), reloading the page
+    so that the header shows who is signed in."""
+    begin(signed_in.user, signed_in.session_key)
+    flash(message, "success")
+    return redirect_after_post(to or url_for("auth.account"), reload=True)
 
 
 def finish() -> None:
