@@ -117,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for feature in (pages, regions, events, feeds, registrations, stories, auth, admin):
         app.register_blueprint(feature.bp)
+    from portal.web.logging import redact_secret_parts_of
+
+    redact_secret_parts_of(app.url_map)  # every route part named <token> is kept out of logs
 
 
 def _register_commands(app: Flask) -> None:

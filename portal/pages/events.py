@@ -19,9 +19,11 @@ from portal.registrations.service import booking_closed_reason, can_book, places
 from portal.stories.service import latest_stories
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import render
+from portal.web.pagecache import public_page
 
 
 @bp.get("/events")
+@public_page("regions", "network_events", "registrations")
 def index() -> ResponseReturnValue:
     """Upcoming (or past) events, filtered by region; htmx swaps only the results."""
     regions = regions_in_order()
@@ -42,6 +44,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/events/<int:event_id>")
+@public_page("regions", "trusts", "network_events", "registrations", "stories")
 def event(event_id: int) -> ResponseReturnValue:
     found = event_for_viewer(current_user, event_id)
     if found is None:

@@ -13,9 +13,11 @@ from portal.regions.service import region_by_slug, trust_by_code, trusts_of
 from portal.registrations.service import places_for
 from portal.stories.service import latest_stories
 from portal.web.htmx import render
+from portal.web.pagecache import public_page
 
 
 @bp.get("/regions/<slug>")
+@public_page("regions", "trusts", "network_events", "registrations")
 def region(slug: str) -> ResponseReturnValue:
     found = region_by_slug(slug)
     if found is None:
@@ -31,6 +33,7 @@ def region(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/trusts/<ods_code>")
+@public_page("regions", "trusts", "network_events", "stories")
 def trust(ods_code: str) -> ResponseReturnValue:
     found = trust_by_code(ods_code)
     if found is None:

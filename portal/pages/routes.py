@@ -11,6 +11,7 @@ from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for
 from portal.stories.service import latest_stories
 from portal.web.htmx import render
+from portal.web.pagecache import public_page
 
 INFORMATION_PAGES = {
     "about": "pages/about.jinja",
@@ -23,6 +24,7 @@ INFORMATION_PAGES = {
 
 
 @bp.get("/")
+@public_page("regions", "trusts", "network_events", "registrations", "stories")
 def home() -> ResponseReturnValue:
     events = upcoming_events(4)
     return render(

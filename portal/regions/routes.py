@@ -9,9 +9,11 @@ from portal.regions.service import (
     trust_counts_by_region,
 )
 from portal.web.htmx import render
+from portal.web.pagecache import public_page
 
 
 @bp.get("/regions")
+@public_page("regions", "trusts")
 def index() -> ResponseReturnValue:
     return render(
         "regions/index.jinja", regions=regions_in_order(), counts=trust_counts_by_region()
@@ -19,5 +21,6 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/trusts")
+@public_page("regions", "trusts")
 def trusts() -> ResponseReturnValue:
     return render("regions/trusts.jinja", trusts=participating_trusts())

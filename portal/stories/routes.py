@@ -51,6 +51,7 @@ from portal.web.dates import LONDON, short_time
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render, render_fragment
 from portal.web.markdown import render_markdown
+from portal.web.pagecache import public_page
 
 # --- Reading (everyone) -----------------------------------------------------------------------
 
@@ -63,6 +64,7 @@ def _choice(kind: type[Any], value: str | None) -> Any:
 
 
 @bp.get("/stories")
+@public_page("regions", "trusts", "network_events", "stories")
 def index() -> ResponseReturnValue:
     """Published stories: active search and filters; htmx swaps only the results."""
     regions = regions_in_order()
@@ -88,6 +90,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/stories/<int:story_id>")
+@public_page("regions", "trusts", "network_events", "stories")
 def story(story_id: int) -> ResponseReturnValue:
     found = story_for_viewer(current_user, story_id)
     if found is None:

@@ -13,12 +13,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from werkzeug.routing import Map
+
 REDACTED = "[redacted]"
 
-# Path segments that follow these prefixes are secrets.
-SECRET_PATH = re.compile(
-    r"(/(?:feeds/private|invitations|password-reset|bookings/self-service|tokens)/)[^/\s?\"]+"
-)
+#: A route's URL part named `token` is a secret (a private feed's key, an invitation, a password
+#: reset, a self-service link): name such a part so, and it is redacted from every log line.
+SECRET_PART = re.compile(r"^(?P<prefix>[^<]*)<(?:[^:>]+:)?token>")
+# The fixed paths before each secret part, from the app's routes (see redact_secret_parts_of).
+_secret_path: re.Pattern[str] | None = None
 # Query parameters that carry secrets.
 SECRET_QUERY = re.compile(r"([?&](?:token|key|signature|secret)=)[^&\s\"]+", re.IGNORECASE)
 
@@ -26,8 +29,23 @@ RecordFactory = Callable[..., logging.LogRecord]
 _TRACEBACKS = logging.Formatter()
 
 
+def redact_secret_parts_of(url_map: Map) -> None:
+    """Redact, from now on, the secret part of every route in `url_map` that has one."""
+    global _secret_path
+    prefixes = sorted(
+        {
+            match["prefix"]
+            for rule in url_map.iter_rules()
+            if (match := SECRET_PART.match(rule.rule))
+        }
+    )
+    alternatives = "|".join(re.escape(prefix) for prefix in prefixes)
+    _secret_path = re.compile(f"({alternatives})" + r"[^/\s?\"]+") if prefixes else None
+
+
 def redact(text: str) -> str:
-    text = SECRET_PATH.sub(lambda m: m.group(1) + REDACTED, text)
+    if _secret_path is not None:
+        text = _secret_path.sub(lambda m: m.group(1) + REDACTED, text)
     return SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
 
 

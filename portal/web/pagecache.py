@@ -1,13 +1,13 @@
 """Public pages kept per worker for anonymous visitors, rebuilt when the data they show changes.
 
-Home, the event and story lists and pages, regions and trusts are the same for every visitor who
-is not signed in. Each worker keeps the pages it has built (PAGE_CACHE_SIZE, least recently used
-dropped first), keyed by the address, whether htmx asked for a fragment, and a data version: the
-newest change to events, registrations, stories, trusts and regions (one small query over
-indexes, read at most once a second per worker and again after the worker's own writes), the day
-in England, and the current PAGE_CACHE_SECONDS window, so that rules that move
-with time (booking closing at 23:59, "upcoming") and any change whose timestamp arrives late are
-seen within that window at the latest.
+A view declared with `@public_page(tables…)` (home, the event and story lists and pages, regions
+and trusts) is the same for every visitor who is not signed in. Each worker keeps the pages it has
+built (PAGE_CACHE_SIZE, least recently used dropped first), keyed by the address, whether htmx
+asked for a fragment, the newest change to each table that page declares (one small query over
+indexes for the tables of every public page, read at most once a second per worker and again
+after the worker's own writes), the day in England, and the current PAGE_CACHE_SECONDS window, so
+that rules that move with time (booking closing at 23:59, "upcoming") and any change whose
+timestamp arrives late are seen within that window at the latest.
 
 A page is kept only if building it left the session untouched (no CSRF token, no flashed
 message), so a kept page holds nothing of one visitor's. Each answer gets its own CSP nonce. The
@@ -18,13 +18,15 @@ only the time to rebuild a page.
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from time import monotonic, time
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
-from sqlalchemy import event, text
+from sqlalchemy import TextClause, event, text
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -33,19 +35,27 @@ from portal.web.htmx import wants_fragment
 from portal.web.kept import KeptValues
 from portal.web.security import csp_nonce
 
-PUBLIC_PAGES = frozenset(
-    {
-        "pages.home",
-        "events.index",
-        "events.event",
-        "stories.index",
-        "stories.story",
-        "regions.index",
-        "regions.region",
-        "regions.trusts",
-        "regions.trust",
-    }
-)
+V = TypeVar("V", bound=Callable[..., Any])
+_TABLE_NAME = re.compile(r"^[a-z_]+$")
+
+
+def public_page(*tables: str) -> Callable[[V], V]:
+    """Declare a view whose page is the same for every visitor who is not signed in, and the
+    tables whose rows it shows (each with an indexed `updated_at`): the page is kept until the
+    data version, the newest change to any table a public page shows, moves on."""
+    for table in tables:
+        if not _TABLE_NAME.match(table):
+            raise ValueError(f"not a table name: {table!r}")
+
+    def declare(view: V) -> V:
+        view.public_page_tables = frozenset(tables)  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def _shown_tables(view: Callable[..., Any] | None) -> frozenset[str] | None:
+    return getattr(view, "public_page_tables", None)
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,7 @@ class KeptPage:
 
 @dataclass(frozen=True)
 class RememberedVersion:
-    version: tuple[Any, ...]
+    version: dict[str, Any]  # table -> its newest change
     read_at: float
     write_mark: int
 
@@ -69,18 +79,27 @@ class PageCache(KeptValues[tuple[Any, ...], KeptPage]):
     def __init__(self) -> None:
         super().__init__(size=0)  # set from PAGE_CACHE_SIZE before each page is kept
         self.version: RememberedVersion | None = None
+        #: Built from the public pages' declarations when first needed (see public_page).
+        self.version_query: tuple[list[str], TextClause] | None = None
 
     def clear(self) -> None:
         super().clear()
         self.version = None
 
 
-# The newest change to anything a public page shows, each read from an index.
-DATA_VERSION = text(
-    "SELECT (SELECT max(updated_at) FROM network_events), (SELECT max(updated_at) FROM registrations),"
-    " (SELECT max(updated_at) FROM stories), (SELECT max(updated_at) FROM trusts),"
-    " (SELECT max(updated_at) FROM regions)"
-)
+def _data_version_query(app: Flask) -> tuple[list[str], TextClause]:
+    """The tables the app's public pages show, and a query for the newest change to each (each
+    read from an index)."""
+    cache = page_cache(app)
+    if cache.version_query is None:
+        tables = sorted(
+            set().union(*(_shown_tables(view) or () for view in app.view_functions.values()))
+        )
+        newest = ", ".join(f"(SELECT max(updated_at) FROM {table})" for table in tables)
+        cache.version_query = (tables, text(f"SELECT {newest or 'NULL'}"))
+    return cache.version_query
+
+
 #: How long a worker reuses the data version it read, unless it has written something since.
 VERSION_REUSE_SECONDS = 1.0
 
@@ -96,7 +115,7 @@ def _note_local_write(*_: Any) -> None:
     _last_local_write = next(_local_writes)
 
 
-def data_version() -> tuple[Any, ...]:
+def data_version() -> dict[str, Any]:
     """The data version: read at most once a second per worker, and again after its own writes.
 
     A change made by another worker (or the mail worker) is seen within that second; one made by
@@ -111,7 +130,8 @@ def data_version() -> tuple[Any, ...]:
         and now - remembered.read_at < VERSION_REUSE_SECONDS
     ):
         return remembered.version
-    version = tuple(db.session.execute(DATA_VERSION).one())
+    tables, query = _data_version_query(current_app)
+    version = dict(zip(tables, db.session.execute(query).one(), strict=False))
     cache.version = RememberedVersion(version, now, _last_local_write)
     return version
 
@@ -120,21 +140,26 @@ def _eligible() -> bool:
     return (
         current_app.config["PAGE_CACHE_SIZE"] > 0
         and request.method == "GET"
-        and request.endpoint in PUBLIC_PAGES
+        and _shown_tables(current_app.view_functions.get(request.endpoint or "")) is not None
         and "_flashes" not in session
         and not current_user.is_authenticated
     )
 
 
-def version_key() -> tuple[Any, ...]:
-    """What anything derived from public data may be kept under: the data version, the day in
-    England and the current time window (see the module's docstring)."""
+def version_key(tables: frozenset[str] | None = None) -> tuple[Any, ...]:
+    """What anything derived from public data may be kept under: the newest change to `tables`
+    (all the public pages' tables when None), the day in England and the current time window
+    (see the module's docstring)."""
     window = int(time() // current_app.config["PAGE_CACHE_SECONDS"])
-    return (today_in_london(), window, data_version())
+    version = data_version()
+    shown = sorted(version if tables is None else tables)
+    return (today_in_london(), window, *(version.get(table) for table in shown))
 
 
 def _key() -> tuple[Any, ...]:
-    return (request.full_path, wants_fragment(), *version_key())
+    # A page is rebuilt when a table it shows changes, not when any public data does.
+    tables = _shown_tables(current_app.view_functions.get(request.endpoint or ""))
+    return (request.full_path, wants_fragment(), *version_key(tables))
 
 
 def serve_kept_page() -> Response | None:

@@ -18,6 +18,11 @@ TOKEN = "Xq7vLr2Ws9Kp4Tn6Bz1Jc8Hd3Fm5Ga0"
 WRITTEN = logging.Formatter("%(levelname)s %(name)s: %(message)s")
 
 
+@pytest.fixture(autouse=True)
+def _routes_known(app: Flask) -> None:
+    """The secret parts of addresses are read from the app's routes (those named <token>)."""
+
+
 def written(records: list[logging.LogRecord]) -> str:
     return "\n".join(WRITTEN.format(record) for record in records)
 
@@ -60,7 +65,7 @@ def test_a_server_error_on_an_invitation_link_is_logged_without_its_token(
         ("Retrying %s", (f"https://portal.example.org/calendar?page=2&token={TOKEN}",)),
         # An argument that is not text, but names the address when written.
         ("Fetching %s", (ValueError(f"bad link /bookings/self-service/{TOKEN}"),)),
-        (f"No arguments: /tokens/{TOKEN}", ()),
+        (f"No arguments: /password-reset/{TOKEN}", ()),
     ],
 )
 def test_a_record_on_any_logger_is_redacted(
@@ -84,11 +89,11 @@ def test_a_traceback_logged_on_any_logger_is_redacted(
     logger = logging.getLogger("tests.logging.worker")
     with caplog.at_level(logging.INFO):
         try:
-            raise ConnectionError(f"could not reach https://portal.example.org/tokens/{TOKEN}")
+            raise ConnectionError(f"could not reach https://portal.example.org/password-reset/{TOKEN}")
         except ConnectionError:
             logger.exception("Sending failed")
     log = written(caplog.records)
-    assert "ConnectionError: could not reach https://portal.example.org/tokens/[redacted]" in log
+    assert "ConnectionError: could not reach https://portal.example.org/password-reset/[redacted]" in log
     assert TOKEN not in log
 
 
@@ -130,7 +135,7 @@ def test_the_factory_wraps_the_one_before_it_once(own_factory: None) -> None:
     redaction.init_app()  # every app made by create_app calls it again
     assert logging.getLogRecordFactory() is installed
     record = logging.getLogger("x").makeRecord(
-        "x", logging.INFO, "f.py", 1, "GET /tokens/%s", (TOKEN,), None
+        "x", logging.INFO, "f.py", 1, "GET /password-reset/%s", (TOKEN,), None
     )
     assert record.library_saw_it is True  # type: ignore[attr-defined]
-    assert record.getMessage() == "GET /tokens/[redacted]"
+    assert record.getMessage() == "GET /password-reset/[redacted]"

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from portal.web import pagecache
 from portal.web.pagecache import page_cache
 from tests.conftest import make_trust, make_user, sign_in
+from tests.registrations.helpers import book, open_event, trust_staff
 from tests.stories.helpers import draft, published
 
 NONCE = re.compile(r'nonce="([^"]+)"')
@@ -47,6 +48,33 @@ def test_a_change_to_the_data_shows_at_once(app: Flask, client: FlaskClient) -> 
     published(author, reviewer, title="Birth pools")
     for path in ("/", "/stories", "/trusts/RS1"):
         assert "Birth pools" in client.get(path).get_data(as_text=True), path
+
+
+def test_a_booking_shows_at_once_wherever_places_are_shown(app: Flask, client: FlaskClient) -> None:
+    """Each page declares the tables it shows; a page that shows places must name registrations,
+    or a booking would leave it stale until the next event or story changed."""
+    event = open_event(capacity=5)
+    staff = trust_staff()
+    lists = ("/", "/events", "/regions/london")
+    for path in lists:
+        assert "5 of 5 left" in client.get(path).get_data(as_text=True), path
+    assert "5 of 5 places left" in client.get(f"/events/{event.id}").get_data(as_text=True)
+    book(event, staff, 1)
+    for path in lists:
+        assert "4 of 5 left" in client.get(path).get_data(as_text=True), path
+    assert "4 of 5 places left" in client.get(f"/events/{event.id}").get_data(as_text=True)
+
+
+def test_a_page_is_kept_while_only_tables_it_does_not_show_change(
+    app: Flask, client: FlaskClient
+) -> None:
+    event = open_event(capacity=5)
+    staff = trust_staff()
+    client.get("/trusts")
+    kept_before = kept(app)
+    book(event, staff, 1)  # registrations: not shown on the list of trusts
+    client.get("/trusts")
+    assert kept(app) == kept_before  # served from the copy, nothing new kept
 
 
 def test_a_region_s_new_contact_shows_at_once(app: Flask, client: FlaskClient) -> None:

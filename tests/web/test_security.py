@@ -281,10 +281,15 @@ def test_trusted_proxy_count_makes_the_client_address_right(app_factory: Any) ->
         ('"GET /invitations/abc.def HTTP/1.1"', '"GET /invitations/[redacted] HTTP/1.1"'),
         ('"GET /password-reset/tok?x=1 HTTP/1.1"', '"GET /password-reset/[redacted]?x=1 HTTP/1.1"'),
         ('"GET /x?token=abc&page=2 HTTP/1.1"', '"GET /x?token=[redacted]&page=2 HTTP/1.1"'),
+        (
+            '"POST /bookings/self-service/eyJy.abc HTTP/1.1"',
+            '"POST /bookings/self-service/[redacted] HTTP/1.1"',
+        ),
         ('"GET /regions/london HTTP/1.1"', '"GET /regions/london HTTP/1.1"'),
     ],
 )
-def test_tokens_in_urls_are_redacted(line: str, expected: str) -> None:
+def test_tokens_in_urls_are_redacted(app: Flask, line: str, expected: str) -> None:
+    """The secret parts are those the app's routes name `<token>`."""
     assert redact(line) == expected
 
 
