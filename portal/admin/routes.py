@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -8,6 +10,7 @@ from sqlalchemy import func, or_, select
 from portal.admin import bp
 from portal.admin.forms import ErasePersonForm
 from portal.auth.models import Role, User
+from portal.auth.permissions import signed_in
 from portal.database import paginate
 from portal.extensions import db
 from portal.mail.models import MailStatus
@@ -17,6 +20,32 @@ from portal.regions.service import regions_in_order
 from portal.registrations.privacy import erase_person
 from portal.web.htmx import redirect_after_post, render
 from portal.web.inputs import search_text
+from portal.web.navigation import navigation_link
+
+
+def _for_admins(endpoint: str) -> Callable[[object], str | None]:
+    return lambda person: url_for(endpoint) if signed_in(person) and person.is_admin else None
+
+
+navigation_link("People", 100, _for_admins("admin.people"), {"admin.people"})
+navigation_link("Mail", 110, _for_admins("admin.mail"), {"admin.mail"})
+navigation_link("Privacy", 120, _for_admins("admin.privacy"), {"admin.privacy"})
+navigation_link(
+    "Directory",
+    130,
+    _for_admins("admin.trusts"),
+    {
+        "admin.trusts",
+        "admin.new_trust",
+        "admin.edit_trust",
+        "admin.import_trusts",
+        "admin.import_preview",
+        "admin.import_apply",
+        "admin.regions",
+        "admin.edit_region",
+    },
+)
+navigation_link("Audit log", 140, _for_admins("admin.audit_log"), {"admin.audit_log"})
 
 PAGE_SIZE = 25
 

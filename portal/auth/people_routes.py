@@ -30,6 +30,7 @@ from portal.auth.people import (
     set_active,
     usable_token,
 )
+from portal.auth.permissions import signed_in
 from portal.auth.service import AccountError
 from portal.auth.tokens import TokenPurpose, pending_invitation
 from portal.extensions import db, limiter
@@ -38,6 +39,16 @@ from portal.regions.service import region_by_slug, regions_in_order, trust_by_co
 from portal.web.afterwards import after_this_response
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render
+from portal.web.navigation import navigation_link
+
+
+def _trust_staff(person: object) -> str | None:
+    if signed_in(person) and person.is_coordinator and person.region is not None:
+        return url_for("auth.team")
+    return None
+
+
+navigation_link("Trust staff", 90, _trust_staff, {"auth.team", "auth.invite_person", "auth.person"})
 
 # --- Who manages whom ----------------------------------------------------------------------------
 

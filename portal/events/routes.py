@@ -4,6 +4,7 @@ from flask import abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from portal.auth.permissions import signed_in
 from portal.events import bp, calendar_links
 from portal.events.forms import CancelForm, EventForm
 from portal.events.models import NetworkEvent
@@ -27,6 +28,21 @@ from portal.regions.models import Region
 from portal.web.dates import programme_year, today_in_london
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render
+from portal.web.navigation import navigation_link
+
+
+def _manage_events(person: object) -> str | None:
+    if signed_in(person) and (person.is_admin or person.is_coordinator):
+        return url_for("events.manage")
+    return None
+
+
+navigation_link(
+    "Manage events",
+    70,
+    _manage_events,
+    {"events.manage", "events.new", "events.edit", "events.cancel", "events.delete"},
+)
 
 # --- Managing a region's events ------------------------------------------------------------
 

@@ -19,7 +19,10 @@ from portal.registrations.service import booking_closed_reason, can_book, places
 from portal.stories.service import latest_stories
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import render
+from portal.web.navigation import navigation_link, to
 from portal.web.pagecache import public_page
+
+navigation_link("Events", 10, to("events.index"), {"events.index", "events.event"})
 
 
 @bp.get("/events")

@@ -3,17 +3,35 @@ belong to it. Composed here, above those features, on the regions blueprint (its
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal.auth.permissions import signed_in
 from portal.events.service import can_manage_region, upcoming_events
 from portal.regions import bp
 from portal.regions.service import region_by_slug, trust_by_code, trusts_of
 from portal.registrations.service import places_for
 from portal.stories.service import latest_stories
 from portal.web.htmx import render
+from portal.web.navigation import navigation_link
 from portal.web.pagecache import public_page
+
+
+def _own_region(person: object) -> str | None:
+    if signed_in(person) and person.is_coordinator and person.region is not None:
+        return url_for("regions.region", slug=person.region.slug)
+    return None
+
+
+def _own_trust(person: object) -> str | None:
+    if signed_in(person) and person.is_trust_staff and person.trust is not None:
+        return url_for("regions.trust", ods_code=person.trust.ods_code)
+    return None
+
+
+navigation_link("Your region", 60, _own_region)
+navigation_link("Your trust", 60, _own_trust)
 
 
 @bp.get("/regions/<slug>")

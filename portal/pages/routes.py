@@ -11,7 +11,11 @@ from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for
 from portal.stories.service import latest_stories
 from portal.web.htmx import render
+from portal.web.navigation import navigation_link, to
 from portal.web.pagecache import public_page
+
+navigation_link("About", 20, to("pages.about"), {"pages.about"})
+navigation_link("Contact", 1000, to("pages.contact"), {"pages.contact"})
 
 INFORMATION_PAGES = {
     "about": "pages/about.jinja",

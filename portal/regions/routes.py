@@ -9,7 +9,11 @@ from portal.regions.service import (
     trust_counts_by_region,
 )
 from portal.web.htmx import render
+from portal.web.navigation import navigation_link, to
 from portal.web.pagecache import public_page
+
+navigation_link("Regions", 30, to("regions.index"), {"regions.index", "regions.region"})
+navigation_link("Trusts", 40, to("regions.trusts"), {"regions.trusts", "regions.trust"})
 
 
 @bp.get("/regions")

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.auth.permissions import signed_in
 from portal.events.models import NetworkEvent
 from portal.extensions import db
 from portal.registrations import bp
@@ -30,6 +31,27 @@ from portal.registrations.service import (
 from portal.web.csvtools import csv_download
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import is_htmx, redirect_after_post, render, wants_fragment
+from portal.web.navigation import navigation_link
+
+
+def _bookings(person: object) -> str | None:
+    if signed_in(person) and person.is_trust_staff and person.trust is not None:
+        return url_for("registrations.trust_bookings")
+    return None
+
+
+navigation_link(
+    "Bookings",
+    80,
+    _bookings,
+    {
+        "registrations.trust_bookings",
+        "registrations.book",
+        "registrations.booked",
+        "registrations.change",
+        "registrations.trust_withdraw",
+    },
+)
 
 # --- Booking ---------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from flask import Response, abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from portal.auth.permissions import signed_in
 from portal.events.models import NetworkEvent
 from portal.extensions import db
 from portal.regions.models import Region, Trust
@@ -51,7 +52,34 @@ from portal.web.dates import LONDON, short_time
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render, render_fragment
 from portal.web.markdown import render_markdown
+from portal.web.navigation import navigation_link, to
 from portal.web.pagecache import public_page
+
+navigation_link("Stories", 50, to("stories.index"), {"stories.index", "stories.story"})
+
+
+def _review_stories(person: object) -> str | None:
+    return url_for("stories.review_list") if is_reviewer(person) else None
+
+
+def _own_stories(person: object) -> str | None:
+    if signed_in(person) and person.is_trust_staff and person.trust is not None:
+        return url_for("stories.mine")
+    return None
+
+
+navigation_link(
+    "Review stories",
+    80,
+    _review_stories,
+    {"stories.review_list", "stories.review", "stories.withdraw_story"},
+)
+navigation_link(
+    "Your stories",
+    70,
+    _own_stories,
+    {"stories.mine", "stories.edit", "stories.submit_for_review", "stories.delete"},
+)
 
 # --- Reading (everyone) -----------------------------------------------------------------------
 

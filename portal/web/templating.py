@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask
 from flask_login import current_user
 
 from portal.web.dates import LONDON, long_date, short_time
 from portal.web.htmx import wants_fragment
 from portal.web.markdown import render_markdown
+from portal.web.navigation import navigation_items
 from portal.web.urls import absolute_url, webcal_url
 
 SERVICE_NAME = "Caesarean section network"
@@ -40,152 +41,6 @@ def htmx_config() -> dict[str, Any]:
     if current_user.is_authenticated:
         config["refreshOnHistoryMiss"] = True
     return config
-
-
-def navigation_items() -> list[dict[str, Any]]:
-    """The header's navigation: what everyone can read, then what this person's role can do."""
-    items: list[dict[str, Any]] = [
-        {
-            "href": url_for("events.index"),
-            "text": "Events",
-            "endpoints": {"events.index", "events.event"},
-        },
-        {"href": url_for("pages.about"), "text": "About", "endpoints": {"pages.about"}},
-        {
-            "href": url_for("regions.index"),
-            "text": "Regions",
-            "endpoints": {"regions.index", "regions.region"},
-        },
-        {
-            "href": url_for("regions.trusts"),
-            "text": "Trusts",
-            "endpoints": {"regions.trusts", "regions.trust"},
-        },
-        {
-            "href": url_for("stories.index"),
-            "text": "Stories",
-            "endpoints": {"stories.index", "stories.story"},
-        },
-    ]
-    if current_user.is_authenticated:
-        if current_user.is_coordinator and current_user.region is not None:
-            items.append(
-                {
-                    "href": url_for("regions.region", slug=current_user.region.slug),
-                    "text": "Your region",
-                    "endpoints": set(),
-                }
-            )
-            items.append(_manage_events_item())
-            items.append(_review_stories_item())
-            items.append(
-                {
-                    "href": url_for("auth.team"),
-                    "text": "Trust staff",
-                    "endpoints": {"auth.team", "auth.invite_person", "auth.person"},
-                }
-            )
-        elif current_user.is_trust_staff and current_user.trust is not None:
-            items.append(
-                {
-                    "href": url_for("regions.trust", ods_code=current_user.trust.ods_code),
-                    "text": "Your trust",
-                    "endpoints": set(),
-                }
-            )
-            items.append(
-                {
-                    "href": url_for("stories.mine"),
-                    "text": "Your stories",
-                    "endpoints": {
-                        "stories.mine",
-                        "stories.edit",
-                        "stories.submit_for_review",
-                        "stories.delete",
-                    },
-                }
-            )
-            items.append(
-                {
-                    "href": url_for("registrations.trust_bookings"),
-                    "text": "Bookings",
-                    "endpoints": {
-                        "registrations.trust_bookings",
-                        "registrations.book",
-                        "registrations.booked",
-                        "registrations.change",
-                        "registrations.trust_withdraw",
-                    },
-                }
-            )
-        elif current_user.is_admin:
-            items.append(_manage_events_item())
-            items.append(_review_stories_item())
-            items.append(
-                {"href": url_for("admin.people"), "text": "People", "endpoints": {"admin.people"}}
-            )
-            items.append(
-                {"href": url_for("admin.mail"), "text": "Mail", "endpoints": {"admin.mail"}}
-            )
-            items.append(
-                {
-                    "href": url_for("admin.privacy"),
-                    "text": "Privacy",
-                    "endpoints": {"admin.privacy"},
-                }
-            )
-            items.append(
-                {
-                    "href": url_for("admin.trusts"),
-                    "text": "Directory",
-                    "endpoints": {
-                        "admin.trusts",
-                        "admin.new_trust",
-                        "admin.edit_trust",
-                        "admin.import_trusts",
-                        "admin.import_preview",
-                        "admin.import_apply",
-                        "admin.regions",
-                        "admin.edit_region",
-                    },
-                }
-            )
-            items.append(
-                {
-                    "href": url_for("admin.audit_log"),
-                    "text": "Audit log",
-                    "endpoints": {"admin.audit_log"},
-                }
-            )
-    items.append(
-        {"href": url_for("pages.contact"), "text": "Contact", "endpoints": {"pages.contact"}}
-    )
-    for item in items:
-        item["current"] = request.path == item["href"]
-        item["active"] = request.endpoint in item.pop("endpoints") and not item["current"]
-    return items
-
-
-def _review_stories_item() -> dict[str, Any]:
-    return {
-        "href": url_for("stories.review_list"),
-        "text": "Review stories",
-        "endpoints": {"stories.review_list", "stories.review", "stories.withdraw_story"},
-    }
-
-
-def _manage_events_item() -> dict[str, Any]:
-    return {
-        "href": url_for("events.manage"),
-        "text": "Manage events",
-        "endpoints": {
-            "events.manage",
-            "events.new",
-            "events.edit",
-            "events.cancel",
-            "events.delete",
-        },
-    }
 
 
 def nhsuk_select_item(choice: tuple[Any, ...]) -> dict[str, Any]:

@@ -1,0 +1,64 @@
+"""The header's navigation, put together from the links each feature declares.
+
+A feature declares its links where its pages are (`navigation_link(...)` in its routes module):
+the text, a place in the order (lower first: public pages 10–50, a role's own pages 60–190,
+Contact last), the address for the person looking (None when the link is not for them), and
+the endpoints of the pages under it, where the link is shown as the current section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavigationLink:
+    text: str
+    place: int
+    #: The link's address for this person (the signed-in user, or an anonymous visitor), or
+    #: None when it is not for them.
+    address: Callable[[Any], str | None]
+    #: The endpoints of the pages that belong under this link.
+    section: frozenset[str]
+
+
+_links: dict[str, NavigationLink] = {}
+
+
+def navigation_link(
+    text: str,
+    place: int,
+    address: Callable[[Any], str | None],
+    section: Iterable[str] = (),
+) -> None:
+    """Declare a link in the header (once per text: declaring it again replaces it)."""
+    _links[text] = NavigationLink(text, place, address, frozenset(section))
+
+
+def to(endpoint: str, **values: Any) -> Callable[[Any], str | None]:
+    """The address of a page everyone may open."""
+    return lambda _person: url_for(endpoint, **values)
+
+
+def navigation_items() -> list[dict[str, Any]]:
+    """The header's links for the person looking, in order, with the current one marked."""
+    items = []
+    for link in sorted(_links.values(), key=lambda link: (link.place, link.text)):
+        href = link.address(current_user)
+        if href is None:
+            continue
+        current = request.path == href
+        items.append(
+            {
+                "href": href,
+                "text": link.text,
+                "current": current,
+                "active": request.endpoint in link.section and not current,
+            }
+        )
+    return items
