@@ -89,11 +89,16 @@ def test_a_traceback_logged_on_any_logger_is_redacted(
     logger = logging.getLogger("tests.logging.worker")
     with caplog.at_level(logging.INFO):
         try:
-            raise ConnectionError(f"could not reach https://portal.example.org/password-reset/{TOKEN}")
+            raise ConnectionError(
+                f"could not reach https://portal.example.org/password-reset/{TOKEN}"
+            )
         except ConnectionError:
             logger.exception("Sending failed")
     log = written(caplog.records)
-    assert "ConnectionError: could not reach https://portal.example.org/password-reset/[redacted]" in log
+    assert (
+        "ConnectionError: could not reach https://portal.example.org/password-reset/[redacted]"
+        in log
+    )
     assert TOKEN not in log
 
 
