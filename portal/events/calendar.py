@@ -110,10 +110,12 @@ def build_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    calendar.add("description", description)
-    calendar.add("x-wr-caldesc", description)
+    # TEXT values (RFC 5545 3.3.11): commas, semicolons, backslashes and line breaks escaped.
+    # icalendar escapes only the properties it knows, and NAME and the X-WR ones it does not.
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    calendar.add("description", vText(description))
+    calendar.add("x-wr-caldesc", vText(description))
     calendar.add("x-wr-timezone", TZID)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
@@ -121,6 +123,13 @@ def build_calendar(
     for event in events:
         calendar.add_component(vevent(event, url_for_event(event)))
     return calendar.to_ical()
+
+
+def attendee_common_name(name: str) -> str:
+    """A person's name as an attendee's CN parameter: a quoted value can hold no double quote,
+    and RFC 6868's escape for one (^') is read differently by different calendar apps, so a
+    double quote becomes a single one. Nothing (no CN at all) when the name is empty."""
+    return " ".join(name.replace('"', "'").split())
 
 
 def invitation(
@@ -158,7 +167,8 @@ def invitation(
     organizer_property.params["cn"] = vText("Caesarean section network programme")
     component.add("organizer", organizer_property)
     attendee = vCalAddress(f"mailto:{attendee_email}")
-    attendee.params["cn"] = vText(attendee_name)
+    if common_name := attendee_common_name(attendee_name):
+        attendee.params["cn"] = vText(common_name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     attendee.params["partstat"] = vText("ACCEPTED")
     attendee.params["rsvp"] = vText("FALSE")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from portal.audit.service import record
 from portal.auth.models import User
@@ -34,6 +34,9 @@ class FeedSpec:
     name: str
     description: str
     query: Select[tuple[NetworkEvent]]
+    #: When the choice of events last changed for a reason the events themselves do not record
+    #: (a booking withdrawn takes an event out of a trust's private feed), or None.
+    chosen_at: Select[tuple[datetime | None]] | None = None
 
 
 def _in_feeds() -> Select[tuple[NetworkEvent]]:
@@ -67,7 +70,7 @@ def event_feed(event: NetworkEvent) -> FeedSpec:
     return FeedSpec(
         f"event:{event.id}",
         event.title,
-        f"A {event.region.name} caesarean section network event.",
+        f"A caesarean section network event in {event.region.name}.",
         _in_feeds().where(NetworkEvent.id == event.id),
     )
 
@@ -83,11 +86,15 @@ def private_feed(user: User) -> FeedSpec:
             Registration.trust_id == user.trust_id, Registration.state.in_(ACTIVE_STATES)
         )
         query = query.where(NetworkEvent.id.in_(booked))
+        chosen_at = select(func.max(Registration.updated_at)).where(
+            Registration.trust_id == user.trust_id
+        )
     return FeedSpec(
         f"private:{user.id}:{user.role.value}:{user.region_id}:{user.trust_id}",
         "My caesarean section network events",
         "Your network events, from the caesarean section network portal. This address is private.",
         query,
+        chosen_at if not (user.is_coordinator or user.is_admin) else None,
     )
 
 
@@ -98,19 +105,38 @@ class Freshness:
 
 
 def freshness(spec: FeedSpec) -> Freshness:
-    """Identify the feed's content from a light query (ids, sequences, change times) only."""
+    """Identify the feed's content from a light query (ids, sequences, change times) only.
+
+    The ETag is a function of everything the bytes are built from: the format, the base URL,
+    the feed's name and description, and each event with its region (whose name the event's
+    categories and description carry). Last-Modified is the latest change to any of them, and
+    to the choice of events (`chosen_at`), so that it never goes back when an event leaves.
+    """
     subquery = spec.query.subquery()
     rows = db.session.execute(
-        select(subquery.c.id, subquery.c.sequence, subquery.c.updated_at, subquery.c.region_id)
+        select(
+            subquery.c.id,
+            subquery.c.sequence,
+            subquery.c.updated_at,
+            Region.id,
+            Region.updated_at,
+        ).join(Region, Region.id == subquery.c.region_id)
     ).all()
     digest = hashlib.sha256()
-    for part in (FEED_FORMAT, current_app.config["PORTAL_BASE_URL"], spec.key, spec.name):
+    base_url = current_app.config["PORTAL_BASE_URL"]
+    for part in (FEED_FORMAT, base_url, spec.key, spec.name, spec.description):
         digest.update(part.encode() + b"\x00")
     latest = PROGRAMME_START
-    for event_id, sequence, updated_at, region_id in rows:
+    for event_id, sequence, updated_at, region_id, region_changed in rows:
         changed = updated_at.astimezone(UTC)
-        digest.update(f"{event_id}:{sequence}:{changed.isoformat()}:{region_id}\n".encode())
-        latest = max(latest, changed)
+        region_changed = region_changed.astimezone(UTC)
+        digest.update(
+            f"{event_id}:{sequence}:{changed.isoformat()}:{region_id}:"
+            f"{region_changed.isoformat()}\n".encode()
+        )
+        latest = max(latest, changed, region_changed)
+    if spec.chosen_at is not None and (chosen := db.session.scalar(spec.chosen_at)) is not None:
+        latest = max(latest, chosen.astimezone(UTC))
     return Freshness(f"feed-{digest.hexdigest()[:32]}", latest.replace(microsecond=0))
 
 
