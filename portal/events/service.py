@@ -18,7 +18,12 @@ from portal.events.locks import lock_event
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region
-from portal.web.dates import programme_year, programme_year_label, today_in_london
+from portal.web.dates import (
+    clock_change_problem,
+    programme_year,
+    programme_year_label,
+    today_in_london,
+)
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -195,6 +200,10 @@ def validate_event_values(values: dict[str, Any], *, today: date | None = None) 
     start, end = values.get("start_time"), values.get("end_time")
     if start is not None and end is not None and end <= start:
         problems["end_time"] = "End time must be after the start time"
+    if event_date is not None:
+        for name, moment in (("start_time", start), ("end_time", end)):
+            if moment is not None and (problem := clock_change_problem(event_date, moment)):
+                problems.setdefault(name, problem)
     capacity, cap = values.get("capacity"), values.get("trust_cap")
     if capacity is not None and cap is not None and cap > capacity:
         problems["trust_cap"] = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,28 @@ def programme_year_label(start_year: int) -> str:
 def long_date(day: date) -> str:
     """Tuesday 10 March 2026."""
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def clock_change_problem(day: date, moment: time) -> str | None:
+    """Why a local time on `day` cannot name one instant in the UK, or None.
+
+    When the clocks go forward (the last Sunday in March) the hour from 1am does not exist; when
+    they go back (the last Sunday in October) it happens twice. Calendar apps disagree about what
+    such a time means, so an event may not start or end in either.
+    """
+    wall = datetime.combine(day, moment)
+    first, second = wall.replace(tzinfo=LONDON, fold=0), wall.replace(tzinfo=LONDON, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    if first.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != wall:
+        return (
+            f"There is no {short_time(moment)} in the UK on {long_date(day)}: the clocks go "
+            "forward from 1am to 2am. Choose a time outside that hour"
+        )
+    return (
+        f"{short_time(moment)} happens twice in the UK on {long_date(day)}, when the clocks go "
+        "back at 2am. Choose a time outside the hour from 1am"
+    )
 
 
 def short_time(moment: time) -> str:

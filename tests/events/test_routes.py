@@ -400,3 +400,47 @@ def test_an_admin_sees_a_region_choice_on_the_form(client: FlaskClient) -> None:
     sign_in(client, make_user("admin"))
     html = client.get("/events/new?region=south-west").get_data(as_text=True)
     assert '<option value="south-west" selected>NHS South West</option>' in html
+
+
+def _next_last_sunday(month: int) -> date:
+    """The next last Sunday of `month` (when the UK's clocks change) after today."""
+    today = today_in_london()
+    for year in (today.year, today.year + 1):
+        last = date(year, month + 1, 1) - timedelta(days=1)
+        sunday = last - timedelta(days=(last.weekday() - 6) % 7)
+        if sunday > today:
+            return sunday
+    raise AssertionError("unreachable")
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize(
+    ("month", "times", "field", "message"),
+    [
+        (3, ("01:30", "16:00"), "start_time", "There is no 1:30am in the UK on Sunday"),
+        (10, ("00:30", "01:15"), "end_time", "1:15am happens twice in the UK on Sunday"),
+    ],
+    ids=["clocks-forward", "clocks-back"],
+)
+def test_a_time_that_the_clocks_skip_or_repeat_is_refused_by_its_field(
+    client: FlaskClient,
+    month: int,
+    times: tuple[str, str],
+    field: str,
+    message: str,
+    htmx: bool,
+) -> None:
+    sign_in(client, make_user("coordinator"))
+    day = _next_last_sunday(month)
+    data = form_data(
+        start_time=times[0],
+        end_time=times[1],
+        **{"event_date-day": str(day.day), "event_date-month": str(month)},
+        **{"event_date-year": str(day.year)},
+    )
+    response = post_form(client, "/events/new", data, **({"headers": HTMX} if htmx else {}))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert f'id="{field}-error"' in html  # said next to the field it is about
+    assert db.session.query(NetworkEvent).count() == 0

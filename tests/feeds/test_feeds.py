@@ -29,7 +29,8 @@ ICALJS = PROJECT_ROOT / "tests" / "feeds" / "read_with_icaljs.mjs"
 DAYS = [
     (date(2027, 1, 14), time(9, 30), time(16, 0)),
     (date(2027, 7, 15), time(9, 30), time(16, 0)),
-    (date(2027, 3, 28), time(0, 30), time(3, 30)),
+    (date(2027, 3, 28), time(0, 30), time(3, 30)),  # the clocks go forward at 1am
+    (date(2027, 10, 31), time(0, 30), time(3, 30)),  # and back at 2am
 ]
 
 
@@ -77,6 +78,10 @@ def test_three_independent_parsers_agree_with_zoneinfo(
     assert expected[three_events[2].uid] == (
         datetime(2027, 3, 28, 0, 30, tzinfo=UTC),
         datetime(2027, 3, 28, 2, 30, tzinfo=UTC),
+    )
+    assert expected[three_events[3].uid] == (  # 00:30 BST, then 03:30 GMT
+        datetime(2027, 10, 30, 23, 30, tzinfo=UTC),
+        datetime(2027, 10, 31, 3, 30, tzinfo=UTC),
     )
 
     by_icalendar = {
@@ -138,7 +143,7 @@ def test_raw_format(client: FlaskClient, three_events: list[Any], coordinator: U
         line.startswith("RDATE") for line in lines
     )
     blocks = "\n".join(lines).split("BEGIN:VEVENT")[1:]
-    assert len(blocks) == 3
+    assert len(blocks) == len(DAYS)
     for block in blocks:
         for name in (
             "UID:",
