@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from portal.audit.service import record
 from portal.auth.models import User
@@ -17,6 +17,7 @@ from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region
 from portal.registrations.models import ACTIVE_STATES, Registration
+from portal.web.dates import LONDON, today_in_london
 from portal.web.kept import KeptValues
 from portal.web.pagecache import version_key
 
@@ -24,6 +25,10 @@ from portal.web.pagecache import version_key
 FEED_FORMAT = "1"
 #: Last-Modified of a feed with no events: the programme's start.
 PROGRAMME_START = datetime(2008, 4, 1, tzinfo=UTC)
+#: How far back the feeds go: events of the last 12 months and everything to come, a cancelled
+#: event only until its day has passed. At about 1 KB an event, a feed stays small however many
+#: years the programme runs. A single event's own .ics is not windowed.
+KEPT_FOR = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class FeedSpec:
     #: When the choice of events last changed for a reason the events themselves do not record
     #: (a booking withdrawn takes an event out of a trust's private feed), or None.
     chosen_at: Select[tuple[datetime | None]] | None = None
+    #: Whether the feed holds only the events within KEPT_FOR (every feed but a single event's).
+    windowed: bool = True
 
 
 def _in_feeds() -> Select[tuple[NetworkEvent]]:
@@ -72,6 +79,7 @@ def event_feed(event: NetworkEvent) -> FeedSpec:
         event.title,
         f"A caesarean section network event in {event.region.name}.",
         _in_feeds().where(NetworkEvent.id == event.id),
+        windowed=False,
     )
 
 
@@ -104,6 +112,43 @@ class Freshness:
     last_modified: datetime
 
 
+def _within_window(today: date) -> ColumnElement[bool]:
+    return or_(
+        and_(
+            NetworkEvent.state == EventState.PUBLISHED,
+            NetworkEvent.event_date >= today - KEPT_FOR,
+        ),
+        and_(NetworkEvent.state == EventState.CANCELLED, NetworkEvent.event_date >= today),
+    )
+
+
+def shown(spec: FeedSpec, today: date | None = None) -> Select[tuple[NetworkEvent]]:
+    """The events the feed holds today."""
+    if not spec.windowed:
+        return spec.query
+    return spec.query.where(_within_window(today or today_in_london()))
+
+
+def left_window_at(spec: FeedSpec, today: date | None = None) -> datetime | None:
+    """When the latest event to leave the feed's window left it (the start of that day in
+    England), or None: a change to the bytes that no event's own change time records."""
+    if not spec.windowed:
+        return None
+    today = today or today_in_london()
+    gone = spec.query.where(~_within_window(today)).subquery()
+    published, cancelled = db.session.execute(
+        select(
+            func.max(gone.c.event_date).filter(gone.c.state == EventState.PUBLISHED.value),
+            func.max(gone.c.event_date).filter(gone.c.state == EventState.CANCELLED.value),
+        )
+    ).one()
+    days = [day + KEPT_FOR + timedelta(days=1) for day in [published] if day is not None]
+    days += [day + timedelta(days=1) for day in [cancelled] if day is not None]
+    if not days:
+        return None
+    return datetime.combine(max(days), time(0), tzinfo=LONDON).astimezone(UTC)
+
+
 def freshness(spec: FeedSpec) -> Freshness:
     """Identify the feed's content from a light query (ids, sequences, change times) only.
 
@@ -112,7 +157,7 @@ def freshness(spec: FeedSpec) -> Freshness:
     categories and description carry). Last-Modified is the latest change to any of them, and
     to the choice of events (`chosen_at`), so that it never goes back when an event leaves.
     """
-    subquery = spec.query.subquery()
+    subquery = shown(spec).subquery()
     rows = db.session.execute(
         select(
             subquery.c.id,
@@ -137,6 +182,8 @@ def freshness(spec: FeedSpec) -> Freshness:
         latest = max(latest, changed, region_changed)
     if spec.chosen_at is not None and (chosen := db.session.scalar(spec.chosen_at)) is not None:
         latest = max(latest, chosen.astimezone(UTC))
+    if (left := left_window_at(spec)) is not None:
+        latest = max(latest, left)
     return Freshness(f"feed-{digest.hexdigest()[:32]}", latest.replace(microsecond=0))
 
 
@@ -159,7 +206,7 @@ def current_freshness(spec: FeedSpec) -> Freshness:
 
 
 def feed_events(spec: FeedSpec) -> list[NetworkEvent]:
-    return list(db.session.scalars(spec.query))
+    return list(db.session.scalars(shown(spec)))
 
 
 def feed_token_hash(token: str) -> str:
