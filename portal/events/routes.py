@@ -18,9 +18,7 @@ from portal.events.service import (
     event_for_manager,
     manageable_regions,
     no_events_left_message,
-    past_region_events,
     publish_event,
-    region_events_for_manager,
     update_event,
     validate_event_values,
 )
@@ -55,25 +53,6 @@ def _managed_regions_or_403() -> list[Region]:
     if not regions:
         abort(403)
     return regions
-
-
-@bp.get("/manage/events")
-@login_required
-def manage() -> ResponseReturnValue:
-    """A region's events, drafts included, with how many it may still plan."""
-    regions = _managed_regions_or_403()
-    slug = request.args.get("region", "")
-    region = next((r for r in regions if r.slug == slug), regions[0])
-    year = programme_year(today_in_london())
-    return render(
-        "events/manage.jinja",
-        regions=regions,
-        region=region,
-        this_year=allowance(region, year),
-        next_year=allowance(region, year + 1),
-        events=region_events_for_manager(region),
-        past=past_region_events(region),
-    )
 
 
 def _region_for_new_event(regions: list[Region], form: EventForm | None = None) -> Region:

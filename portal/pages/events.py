@@ -1,22 +1,28 @@
-"""The public list of events and an event's page, with its places, booking box and stories.
-Composed here, above events, registrations and stories, on the events blueprint (its addresses)."""
+"""The public list of events, an event's page with its places, booking box and stories, and a
+region's events for those who manage them, with their bookings. Composed here, above events,
+registrations and stories, on the events blueprint (its addresses)."""
 
 from __future__ import annotations
 
 from flask import abort, request
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from portal.events import bp
 from portal.events.service import (
+    allowance,
     can_manage_region,
     event_for_viewer,
+    manageable_regions,
+    past_region_events,
     public_events,
+    region_events_for_manager,
     upcoming_events,
 )
 from portal.regions.service import regions_in_order
 from portal.registrations.service import booking_closed_reason, can_book, places, places_for
 from portal.stories.service import latest_stories
+from portal.web.dates import programme_year, today_in_london
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import render
 from portal.web.navigation import navigation_link, to
@@ -64,4 +70,26 @@ def event(event_id: int) -> ResponseReturnValue:
         # Only managers see a form here: a form's CSRF token would give every visitor a session.
         confirm_form=ConfirmForm() if can_manage else None,
         stories=latest_stories(20, event=found),
+    )
+
+
+@bp.get("/manage/events")
+@login_required
+def manage() -> ResponseReturnValue:
+    """A region's events, drafts included, with their bookings and how many it may still plan."""
+    regions = manageable_regions(current_user)
+    if not regions:
+        abort(403)
+    slug = request.args.get("region", "")
+    region = next((r for r in regions if r.slug == slug), regions[0])
+    year = programme_year(today_in_london())
+    return render(
+        "events/manage.jinja",
+        regions=regions,
+        region=region,
+        this_year=allowance(region, year),
+        next_year=allowance(region, year + 1),
+        events=(events := region_events_for_manager(region)),
+        places=places_for(events),
+        past=past_region_events(region),
     )

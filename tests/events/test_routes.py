@@ -444,3 +444,19 @@ def test_a_time_that_the_clocks_skip_or_repeat_is_refused_by_its_field(
     assert message in html
     assert f'id="{field}-error"' in html  # said next to the field it is about
     assert db.session.query(NetworkEvent).count() == 0
+
+
+def test_manage_events_shows_each_events_bookings_and_links_to_its_attendees(
+    client: FlaskClient,
+) -> None:
+    from tests.registrations.helpers import book, open_event, trust_staff
+
+    event = open_event(capacity=2)  # London, published
+    book(event, trust_staff(), 1, 2, 3)
+    coordinator = make_user("coordinator", "planner@nhs.example")
+    make_event(coordinator, title="Draft day")
+    sign_in(client, coordinator)
+    html = client.get("/manage/events").get_data(as_text=True)
+    assert "2 of 2 booked, 1 waiting" in html
+    assert f'href="/events/{event.id}/attendees"' in html
+    assert "40, not open for booking yet" in html  # the draft
