@@ -26,6 +26,7 @@ from portal.registrations.service import (
     registration_for_trust,
     remove,
     set_attended,
+    trust_places_left,
     withdraw,
 )
 from portal.web.csvtools import csv_download
@@ -105,7 +106,8 @@ def book(event_id: int) -> ResponseReturnValue:
         event=event,
         form=form,
         closed=closed,
-        places=places(event),
+        places=(left := places(event)),
+        trust_left=trust_places_left(event, current_user.trust, left.left),
         max_attendees=MAX_ATTENDEES,
     )
 

@@ -160,6 +160,15 @@ def _confirmed_by_trust(event_id: int) -> Counter[int]:
     return Counter({trust_id: n for trust_id, n in rows})
 
 
+def trust_places_left(event: NetworkEvent, trust: Trust, left: int) -> int:
+    """How many more of the trust's colleagues would get a confirmed place now: the places
+    left, and no more than the trust's cap allows (the rest join the waiting list)."""
+    if event.trust_cap is None:
+        return left
+    used = _confirmed_by_trust(event.id)[trust.id]
+    return max(min(left, event.trust_cap - used), 0)
+
+
 def _lock_event(event: NetworkEvent) -> None:
     """Serialise decisions about this event's places."""
     lock_event(event)

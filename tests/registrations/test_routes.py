@@ -384,3 +384,25 @@ def test_a_trust_staff_private_feed_holds_the_events_their_trust_booked(
     db.session.commit()
     body = client.get(f"/feeds/private/{token}.ics").get_data(as_text=True)
     assert booked_event.uid in body and other_event.uid not in body
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+def test_the_booking_form_says_when_the_trust_has_used_its_places(
+    client: FlaskClient, htmx: bool
+) -> None:
+    event = open_event(capacity=6, trust_cap=2)
+    staff = trust_staff()
+    sign_in(client, staff)
+    path = f"/events/{event.id}/book"
+    assert "Your trust can book 2 more (up to 2 per trust)" in client.get(path).get_data(
+        as_text=True
+    )
+    book(event, staff, 1, 2)
+    expected = "4 of 6 places left, but your trust has booked all 2 of its places"
+    assert expected in client.get(path).get_data(as_text=True)
+    # The form sent back with a problem (with or without htmx) says the same.
+    refused = post_form(
+        client, path, rows(("", "", "midwife")), **({"headers": HTMX} if htmx else {})
+    )
+    assert refused.status_code == 422
+    assert expected in refused.get_data(as_text=True)
