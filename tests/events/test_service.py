@@ -217,7 +217,7 @@ def test_drafts_are_deleted_not_cancelled_and_published_events_cancelled_not_del
         ({"end_time": time(9, 30)}, "end_time", "after the start time"),
         ({"capacity": 10, "trust_cap": 11}, "trust_cap", "10 or fewer"),
         (
-            {"registration_deadline": future(61)},
+            {"event_date": future(60), "registration_deadline": future(61)},
             "registration_deadline",
             "on or before the event date",
         ),
