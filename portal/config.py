@@ -54,7 +54,7 @@ SHARED_RATELIMIT_SCHEMES = frozenset(
 
 MB = 1024 * 1024
 #: The largest file anyone may upload: the programme team's trust CSV import
-#: (portal/admin/trust_import.py). The request size limit below is made from it.
+#: (portal/web/uploads.py). The request size limit below is made from it.
 UPLOAD_MAX_BYTES = 2 * MB
 #: Room in a request around that file: the multipart headers and boundaries, the CSRF token.
 FORM_OVERHEAD_BYTES = 64 * 1024

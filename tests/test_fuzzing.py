@@ -55,7 +55,6 @@ from sqlalchemy.engine import Connection
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from portal.admin import trust_import as uploads
 from portal.auth import tokens
 from portal.auth.models import Role
 from portal.auth.service import create_user
@@ -66,6 +65,7 @@ from portal.registrations.links import self_service_token
 from portal.registrations.models import JobRole
 from portal.stories.models import Measure, Pathway
 from portal.stories.service import submit
+from portal.web import uploads
 from tests.conftest import PASSWORD, csrf_token, make_trust, make_user
 from tests.events.helpers import future, make_event
 from tests.registrations.helpers import book

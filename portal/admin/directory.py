@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request, session, url_for
+from flask import abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal.admin import bp
-from portal.admin import trust_import as uploads
 from portal.admin.forms import ApplyImportForm, RegionForm, TrustForm, TrustImportForm
 from portal.database import paginate
 from portal.extensions import db
@@ -30,6 +29,7 @@ from portal.regions.service import (
     update_region,
     update_trust,
 )
+from portal.web import uploads
 from portal.web.htmx import redirect_after_post, render
 from portal.web.inputs import search_text
 
@@ -38,7 +38,6 @@ PAGE_SIZE = 25
 PREVIEW_ROWS = 100
 #: The session key listing this person's uploads (id -> file name), newest last.
 UPLOADS_KEY = "trust_imports"
-MAX_UPLOADS_IN_SESSION = 5
 
 
 # --- Trusts --------------------------------------------------------------------------------
@@ -156,7 +155,7 @@ def import_trusts() -> ResponseReturnValue:
                 form.csv_file.errors.append(plan.problem)
             else:
                 upload_id = uploads.store_upload(data)
-                _remember_upload(upload_id, storage.filename or "trusts.csv")
+                uploads.remember_upload(UPLOADS_KEY, upload_id, storage.filename or "trusts.csv")
                 return redirect_after_post(url_for("admin.import_preview", upload_id=upload_id))
     return render(
         "admin/trust_import.jinja",
@@ -169,7 +168,7 @@ def import_trusts() -> ResponseReturnValue:
 
 @bp.get("/trusts/import/<upload_id>")
 def import_preview(upload_id: str) -> ResponseReturnValue:
-    data = _upload_of_this_session(upload_id)
+    data = uploads.upload_of_this_session(UPLOADS_KEY, upload_id)
     if data is None:
         return _upload_gone()
     plan = plan_trust_import(data)
@@ -182,7 +181,7 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
     """Apply the upload, planned afresh; refused while rows are rejected, unless skipped."""
     form = ApplyImportForm()
     form.validate()  # only the CSRF token can fail, and that is answered before we get here
-    data = _upload_of_this_session(upload_id)
+    data = uploads.upload_of_this_session(UPLOADS_KEY, upload_id)
     if data is None:
         return _upload_gone()
     plan = plan_trust_import(data)
@@ -206,7 +205,7 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
             form.form_errors.append(str(exc))
         else:
             uploads.discard_upload(upload_id)
-            _forget_upload(upload_id)
+            uploads.forget_upload(UPLOADS_KEY, upload_id)
             flash(_import_summary(created, updated, plan), "success")
             return redirect_after_post(url_for("admin.trusts"))
     form.fingerprint.data = fingerprint
@@ -221,7 +220,7 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
 def _preview(upload_id: str, plan: ImportPlan, form: ApplyImportForm) -> dict[str, Any]:
     return {
         "upload_id": upload_id,
-        "filename": session.get(UPLOADS_KEY, {}).get(upload_id, "trusts.csv"),
+        "filename": uploads.upload_filename(UPLOADS_KEY, upload_id, "trusts.csv"),
         "plan": plan,
         "form": form,
         "show": PREVIEW_ROWS,
@@ -248,29 +247,6 @@ def _import_summary(created: int, updated: int, plan: ImportPlan) -> str:
     if plan.rejected:
         parts.append(f"{_rows(len(plan.rejected))} skipped")
     return "Import finished: " + ", ".join(parts) + "."
-
-
-def _remember_upload(upload_id: str, filename: str) -> None:
-    known = dict(session.get(UPLOADS_KEY, {}))
-    known[upload_id] = filename[:100]
-    # Keep only the latest few; the files of older ones expire on their own.
-    session[UPLOADS_KEY] = dict(list(known.items())[-MAX_UPLOADS_IN_SESSION:])
-
-
-def _forget_upload(upload_id: str) -> None:
-    known = dict(session.get(UPLOADS_KEY, {}))
-    known.pop(upload_id, None)
-    session[UPLOADS_KEY] = known
-
-
-def _upload_of_this_session(upload_id: str) -> bytes | None:
-    """The upload's bytes if this session made it and it is still kept; otherwise None."""
-    if upload_id not in session.get(UPLOADS_KEY, {}):
-        return None
-    data = uploads.load_upload(upload_id)
-    if data is None:
-        _forget_upload(upload_id)
-    return data
 
 
 def _upload_gone() -> ResponseReturnValue:

@@ -16,7 +16,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from portal.admin.trust_import import MAX_SIZE_LABEL
 from portal.regions.models import Region, Trust
 from portal.regions.service import (
     ODS_CODE,
@@ -26,6 +25,7 @@ from portal.regions.service import (
 )
 from portal.web.dates import DateInputField
 from portal.web.forms import PlainForm, PortalForm
+from portal.web.uploads import MAX_SIZE_LABEL
 
 
 class ErasePersonForm(PortalForm):

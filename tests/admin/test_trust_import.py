@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from portal.admin import trust_import
 from portal.extensions import db
 from portal.regions.models import Trust
 from portal.regions.service import trust_by_code
+from portal.web import uploads as trust_import
 from tests.admin.helpers import CSV_HEADER, audit_entries, form_post, signed_in_admin, upload
 from tests.conftest import HTMX, make_trust
 

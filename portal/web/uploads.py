@@ -1,9 +1,9 @@
-"""Trust CSV files uploaded from the web, kept on the server between preview and apply.
+"""CSV files uploaded from the web, kept on the server between preview and apply.
 
 The bytes stay in the instance folder (`imports/<random id>.csv`), never with the browser; the
 person's session lists the ids it uploaded, so an id alone is worth nothing to anyone else. A file
-is used once, and none is kept longer than `KEEP_FOR`. On apply the file is planned again: the
-trusts may have changed since the preview.
+is used once, and none is kept longer than `KEEP_FOR`. On apply the file is planned again: what
+it changes may have changed since the preview.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import time
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
+from flask import current_app, session
 
 from portal.config import UPLOAD_MAX_BYTES, megabytes
-from portal.regions.service import ImportPlan
 
 #: The largest CSV file: set in portal.config, which sizes the request limit to fit it.
 MAX_BYTES = UPLOAD_MAX_BYTES
@@ -86,7 +86,40 @@ def discard_expired() -> int:
     return deleted
 
 
-def plan_fingerprint(plan: ImportPlan) -> str:
-    """A digest of everything the plan would do, to tell whether a fresh plan differs."""
-    payload = json.dumps(asdict(plan), sort_keys=True, ensure_ascii=False)
+def plan_fingerprint(plan: Any) -> str:
+    """A digest of everything a plan (a dataclass) would do, to tell whether a fresh plan differs."""
+    payload = json.dumps(asdict(plan), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+# --- Which uploads are this session's ---------------------------------------------------------
+
+#: How many uploads a session remembers; the files of older ones expire on their own.
+MAX_UPLOADS_IN_SESSION = 5
+
+
+def remember_upload(key: str, upload_id: str, filename: str) -> None:
+    """Note in the session, under `key`, that this person made the upload."""
+    known = dict(session.get(key, {}))
+    known[upload_id] = filename[:100]
+    session[key] = dict(list(known.items())[-MAX_UPLOADS_IN_SESSION:])
+
+
+def forget_upload(key: str, upload_id: str) -> None:
+    known = dict(session.get(key, {}))
+    known.pop(upload_id, None)
+    session[key] = known
+
+
+def upload_filename(key: str, upload_id: str, default: str) -> str:
+    return str(session.get(key, {}).get(upload_id, default))
+
+
+def upload_of_this_session(key: str, upload_id: str) -> bytes | None:
+    """The upload's bytes if this session made it and it is still kept; otherwise None."""
+    if upload_id not in session.get(key, {}):
+        return None
+    data = load_upload(upload_id)
+    if data is None:
+        forget_upload(key, upload_id)
+    return data
