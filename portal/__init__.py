@@ -91,6 +91,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import tokens as _tokens  # noqa: F401
     from portal.events import models as _events  # noqa: F401
     from portal.mail import models as _mail  # noqa: F401
+    from portal.measures import models as _measures  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
     from portal.registrations import models as _registrations  # noqa: F401
     from portal.stories import models as _stories  # noqa: F401
@@ -99,7 +100,17 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # Each feature's package holds its blueprint; importing its routes module attaches the views
     # (done here rather than in the package, so that models can be imported on their own).
-    from portal import admin, auth, events, feeds, pages, regions, registrations, stories
+    from portal import (
+        admin,
+        auth,
+        events,
+        feeds,
+        measures,
+        pages,
+        regions,
+        registrations,
+        stories,
+    )
     from portal.admin import audit_log as _admin_audit_log  # noqa: F401
     from portal.admin import directory as _admin_directory  # noqa: F401
     from portal.admin import routes as _admin_routes  # noqa: F401
@@ -107,7 +118,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import routes as _auth_routes  # noqa: F401
     from portal.events import routes as _events_routes  # noqa: F401
     from portal.feeds import routes as _feeds_routes  # noqa: F401
+    from portal.measures import routes as _measures_routes  # noqa: F401
     from portal.pages import events as _pages_events  # noqa: F401
+    from portal.pages import measures as _pages_measures  # noqa: F401
     from portal.pages import regions as _pages_regions  # noqa: F401
     from portal.pages import routes as _pages_routes  # noqa: F401
     from portal.regions import routes as _regions_routes  # noqa: F401
@@ -115,7 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.registrations import routes as _registrations_routes  # noqa: F401
     from portal.stories import routes as _stories_routes  # noqa: F401
 
-    for feature in (pages, regions, events, feeds, registrations, stories, auth, admin):
+    for feature in (pages, regions, events, feeds, registrations, measures, stories, auth, admin):
         app.register_blueprint(feature.bp)
     from portal.web.logging import redact_secret_parts_of
 
@@ -126,6 +139,7 @@ def _register_commands(app: Flask) -> None:
     from portal.auth.cli import users_cli
     from portal.demo import demo_command
     from portal.mail.cli import mail_cli
+    from portal.measures.cli import measures_cli
     from portal.regions.cli import seed_command, trusts_cli
     from portal.registrations.cli import privacy_cli
 
@@ -135,3 +149,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(trusts_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(measures_cli)

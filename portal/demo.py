@@ -16,6 +16,7 @@ from portal.events.models import EventState, NetworkEvent
 from portal.events.service import NoEventsLeft, cancel_event, create_event, publish_event
 from portal.extensions import db, utcnow
 from portal.mail.service import send_pending
+from portal.measures.demo import load_demo_measures
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, seed_regions, trust_by_code
 from portal.registrations.models import JobRole, Registration, RegistrationState
@@ -101,6 +102,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     load_demo_events()
     load_demo_registrations()
     load_demo_stories()
+    load_demo_measures()
     return logins
 
 

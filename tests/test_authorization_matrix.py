@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from werkzeug.test import TestResponse
 from portal.auth.models import Role, User
 from portal.auth.people import invite
 from portal.extensions import db
+from portal.measures.service import mark_change, record_month
 from portal.registrations.service import book_places
 from portal.stories.service import submit
 from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
@@ -128,6 +130,28 @@ PUBLISHED_STORY = {"story_id": "published_story"}
 INVITEE = {"user_id": "invitee"}
 BAD_TOKEN = {"token": "bad_token"}
 FORGED_TOKEN = {"token": "forged_token"}  # shaped like a signed one, signed with nothing
+
+OWNER_TRUST = {"ods_code": "owner_trust_code"}
+OWNER_MONTH = {"ods_code": "owner_trust_code", "month_text": "owner_month"}
+OWNER_CHANGE = {"ods_code": "owner_trust_code", "change_id": "owner_change"}
+OWNER_MEASURE = {"ods_code": "owner_trust_code", "measure": "measure"}
+MONTH_COUNTS = {
+    "deliveries": 310,
+    "caesareans_elective": 31,
+    "caesareans_emergency": 46,
+    "normal_births": 121,
+    "previous_caesarean": 41,
+    "vbac": 13,
+}
+COUNTS_FORM = {
+    "month": "2024-05",
+    "deliveries": "300",
+    "caesareans_elective": "30",
+    "caesareans_emergency": "45",
+    "normal_births": "120",
+    "previous_caesarean": "40",
+    "vbac": "12",
+}
 
 EVENT_FORM = {**event_form_data(), "region": "north-east"}
 STORY_FORM = story_form_data()
@@ -313,6 +337,23 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
     "admin.import_trusts": admin_only(),
     "admin.import_preview": admin_only(args={"upload_id": "no_upload"}),
     "admin.import_apply": admin_only(args={"upload_id": "no_upload"}),
+    # A trust's figures: its staff, its region's coordinator and the programme team.
+    "measures.index": signed_in(),
+    "measures.trust_measures": owned("trust", args=OWNER_TRUST),
+    "measures.months": owned("trust", args=OWNER_TRUST),
+    "measures.new_month": owned("trust", args=OWNER_TRUST, data=COUNTS_FORM),
+    "measures.edit_month": owned("trust", args=OWNER_MONTH, data=COUNTS_FORM),
+    "measures.changes": owned(
+        "trust", args=OWNER_TRUST, data={"month": "2024-04", "note": "Matrix change"}
+    ),
+    "measures.remove_change_mark": owned("trust", args=OWNER_CHANGE),
+    "measures.publish": owned("trust", args=OWNER_TRUST, data={"published": "yes"}),
+    "measures.target": owned("trust", args=OWNER_MEASURE, data={"total-cs-target": "21"}),
+    "measures.export": owned("trust", args=OWNER_MEASURE),
+    "measures.chart_download": owned("trust", args=OWNER_MEASURE),
+    "measures.import_counts": signed_in(),  # each imports for the trusts they look after
+    "measures.import_preview": signed_in(args={"upload_id": "no_upload"}),
+    "measures.import_apply": signed_in(args={"upload_id": "no_upload"}),
     "admin.mail": admin_only(),
     "admin.retry_mail": admin_only(args={"message_id": "failed_message"}),
     "admin.privacy": admin_only(data={"email": "nobody.here@nhs.example"}),
@@ -361,6 +402,8 @@ def build_world() -> World:
     submitted = draft(staff, title="A submitted story")
     submit(submitted, actor=staff)
     invitee = invite("invitee@nhs.example", Role.TRUST, actor=coordinator, trust=owner_trust)
+    record_month(owner_trust, date(2024, 3, 1), MONTH_COUNTS, actor=staff)
+    change = mark_change(owner_trust, date(2024, 1, 1), "Matrix mark", actor=staff)
     db.session.commit()
     values = {
         "region_slug": "north-east",
@@ -377,6 +420,9 @@ def build_world() -> World:
         "bad_token": "not-a-valid-token",
         "forged_token": "eyJyIjoxLCJrIjoieCJ9.aGVsbG8.c2lnbmF0dXJl",
         "no_upload": "no-such-upload",
+        "owner_month": "2024-03",
+        "owner_change": change.id,
+        "measure": "total-cs",
     }
     db.session.commit()
     return World(people, values)

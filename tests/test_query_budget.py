@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from portal.auth.models import Role, User
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.mail.models import MailStatus, OutboxMessage
+from portal.measures.models import MeasureChange, MonthlyCounts
 from portal.regions.models import Region, Trust
 from portal.registrations.models import JobRole, Registration, RegistrationState
 from portal.stories.models import Measure, Pathway, Story, StoryMeasure, StoryPathway, StoryState
@@ -62,6 +63,11 @@ PAGES = [
     ("admin", "/admin/regions"),
     ("admin", "/admin/audit"),
     ("admin", "/admin/mail"),
+    ("trust", "/trusts/{trust}/measures"),
+    ("trust", "/trusts/{trust}/measures/months"),
+    ("trust", "/trusts/{trust}/measures/total-cs.csv"),
+    ("coordinator", "/measures"),
+    ("admin", "/measures"),
 ]
 
 
@@ -124,6 +130,7 @@ def add_unit(unit: int) -> None:
                     "state": RegistrationState.CONFIRMED,
                     "confirmed_at": now,
                     "dietary_needs": "Vegetarian" if n % 3 == 0 else "",
+                    "checked_in_at": now if event_id == event_ids[1] and n < 2 else None,
                 }
                 for event_id in event_ids
                 for n in range(6)
@@ -169,6 +176,33 @@ def add_unit(unit: int) -> None:
                     name=f"Budget {unit}",
                 )
             )
+        # A year of monthly counts for the new trusts and for the region's first trust, whose
+        # charts then hold one more year, and one more change, with each unit.
+        first = db.session.scalar(
+            select(Trust.id).where(Trust.region_id == region.id).order_by(Trust.id)
+        )
+        db.session.execute(
+            insert(MonthlyCounts),
+            [
+                {
+                    "trust_id": trust_id,
+                    "month": date(2010 + unit, month, 1),
+                    "deliveries": 300 + month,
+                    "caesareans_elective": 30,
+                    "caesareans_emergency": 40 + month,
+                    "normal_births": 120,
+                    "previous_caesarean": 40,
+                    "vbac": 12,
+                }
+                for trust_id in {first, *trust_ids}
+                for month in range(1, 13)
+            ],
+        )
+        db.session.execute(
+            insert(MeasureChange).values(
+                trust_id=first, month=date(2010 + unit, 6, 1), note=f"Change {unit}"
+            )
+        )
         db.session.execute(
             insert(AuditEntry),
             [

@@ -28,6 +28,8 @@ LAYERS = [
     # The features, each above the ones it builds on.
     ("events",),
     ("registrations",),
+    # Each trust's monthly counts and their charts, with the events its staff attended.
+    ("measures",),
     ("feeds",),
     ("stories",),
     # Pages that show several features together, the programme team's tools, the demo data.

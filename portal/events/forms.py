@@ -4,7 +4,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -16,7 +16,7 @@ from wtforms.validators import (
 )
 
 from portal.web.dates import DateInputField, TimeField
-from portal.web.forms import PortalForm
+from portal.web.forms import PortalForm, WholeNumberField
 
 # The shape of a UK postcode (outward code, space optional, inward code), per the GOV.UK
 # guidance on postcodes; BFPO and overseas territories are out of scope for NHS venues.
@@ -26,21 +26,6 @@ UK_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][A-Z]{2}$")
 def normalise_postcode(value: str) -> str:
     compact = re.sub(r"\s+", "", value or "").upper()
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
-
-
-class WholeNumberField(IntegerField):
-    """An integer field whose message for text that is not a number is written for people."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        raw = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not raw:
-            return
-        try:
-            self.data = int(raw)
-        except ValueError as exc:
-            name = self.label.text.replace(" (optional)", "")
-            raise ValueError(f"{name} must be a whole number, like 40") from exc
 
 
 class EventForm(PortalForm):

@@ -9,6 +9,8 @@ from flask_login import current_user
 
 from portal.auth.permissions import signed_in
 from portal.events.service import can_manage_region, upcoming_events
+from portal.measures.service import is_published, may_see
+from portal.pages.measures import public_charts
 from portal.regions import bp
 from portal.regions.service import region_by_slug, trust_by_code, trusts_of
 from portal.registrations.service import places_for
@@ -51,9 +53,17 @@ def region(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/trusts/<ods_code>")
-@public_page("regions", "trusts", "network_events", "stories")
+@public_page("regions", "trusts", "network_events", "stories", "measure_settings")
 def trust(ods_code: str) -> ResponseReturnValue:
     found = trust_by_code(ods_code)
     if found is None:
         abort(404)
-    return render("regions/trust.jinja", trust=found, stories=latest_stories(50, trust=found))
+    published = is_published(found)
+    charts = public_charts(found) if published else None
+    return render(
+        "regions/trust.jinja",
+        trust=found,
+        stories=latest_stories(50, trust=found),
+        charts=charts,
+        may_see_measures=may_see(current_user, found),
+    )

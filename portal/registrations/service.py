@@ -480,3 +480,17 @@ def set_attended(
             attended=attended,
         )
         db.session.commit()
+
+
+def events_attended_by(trust: Trust) -> list[NetworkEvent]:
+    """The events at which someone from the trust was checked in, oldest first."""
+    attended = select(Registration.event_id).where(
+        Registration.trust_id == trust.id, Registration.checked_in_at.is_not(None)
+    )
+    return list(
+        db.session.scalars(
+            select(NetworkEvent)
+            .where(NetworkEvent.id.in_(attended))
+            .order_by(NetworkEvent.event_date, NetworkEvent.id)
+        )
+    )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from wtforms import (
@@ -18,7 +17,7 @@ from portal.events.models import NetworkEvent
 from portal.stories.models import Measure, Pathway, Story
 from portal.stories.service import MeasureValues, StoryValues
 from portal.web.dates import long_date
-from portal.web.forms import PlainForm, PortalForm
+from portal.web.forms import PercentField, PlainForm, PortalForm
 
 TITLE_MAX, SUMMARY_MAX, BODY_MAX, PERIOD_MAX = 150, 300, 20000, 40
 
@@ -26,28 +25,6 @@ TITLE_MAX, SUMMARY_MAX, BODY_MAX, PERIOD_MAX = 150, 300, 20000, 40
 def one_kind_of_line_break(value: str | None) -> str | None:
     """Browsers post text areas with CR LF, htmx with LF: store (and count) LF only."""
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
-
-_PERCENT = re.compile(r"^\d{1,3}(\.\d)?$")
-
-
-class PercentField(StringField):
-    """A percentage from 0 to 100 with at most one decimal place, typed as text ("24.5" or "24.5%")."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not self.raw:
-            return
-        compact = self.raw.removesuffix("%").strip()
-        if not _PERCENT.match(compact) or float(compact) > 100:
-            raise ValueError(f"{self.label.text} must be a percentage from 0 to 100, like 24.5")
-        self.data = float(compact)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return "" if self.data is None else f"{self.data:g}"
 
 
 class MeasureForm(PlainForm):

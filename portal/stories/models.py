@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import User
 from portal.events.models import NetworkEvent
 from portal.extensions import UTCDateTime, db, string_enum, utcnow
+from portal.measures.models import Measure
 from portal.regions.models import Trust
 
 
@@ -59,52 +60,6 @@ class Pathway(enum.StrEnum):
             Pathway.ELECTIVE_CS: "Elective caesarean section",
             Pathway.ORGANISATIONAL: "Organisational characteristics",
             Pathway.TOP_TEN: "Top ten characteristics",
-        }[self]
-
-
-class Measure(enum.StrEnum):
-    """Rates a story may quote, each a percentage with its definition shown wherever it is used."""
-
-    TOTAL_CS = "total-cs"
-    ELECTIVE_CS = "elective-cs"
-    EMERGENCY_CS = "emergency-cs"
-    NORMAL_BIRTH = "normal-birth"
-    VBAC = "vbac"
-
-    @property
-    def label(self) -> str:
-        return {
-            Measure.TOTAL_CS: "Total caesarean section rate",
-            Measure.ELECTIVE_CS: "Elective caesarean section rate",
-            Measure.EMERGENCY_CS: "Emergency caesarean section rate",
-            Measure.NORMAL_BIRTH: "Normal birth rate",
-            Measure.VBAC: "VBAC rate",
-        }[self]
-
-    @property
-    def definition(self) -> str:
-        return {
-            Measure.TOTAL_CS: (
-                "Elective and emergency caesarean sections as a percentage of all deliveries "
-                "whose method is known."
-            ),
-            Measure.ELECTIVE_CS: (
-                "Elective (planned) caesarean sections as a percentage of all deliveries whose "
-                "method is known."
-            ),
-            Measure.EMERGENCY_CS: (
-                "Emergency caesarean sections as a percentage of all deliveries whose method is "
-                "known."
-            ),
-            Measure.NORMAL_BIRTH: (
-                "Births without induction, instruments, caesarean section, episiotomy, or general, "
-                "spinal or epidural anaesthetic before or during delivery, as a percentage of all "
-                "births (the Maternity Care Working Party definition)."
-            ),
-            Measure.VBAC: (
-                "Vaginal births as a percentage of births to women who have had a caesarean "
-                "section before."
-            ),
         }[self]
 
 

@@ -10,10 +10,19 @@ someone whose password holds it. (NUL never gets this far: portal.web.inputs ref
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    Form,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 
 from portal.text import holds_control_character
 
@@ -64,3 +73,40 @@ class PlainForm(OneLineFields, Form):
 class ConfirmForm(PortalForm):
     """A form with only its CSRF token: a button that confirms one action (publish, withdraw,
     resend, delete …)."""
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose message for text that is not a number is written for people."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not raw:
+            return
+        try:
+            self.data = int(raw)
+        except ValueError as exc:
+            name = self.label.text.replace(" (optional)", "")
+            raise ValueError(f"{name} must be a whole number, like 40") from exc
+
+
+_PERCENT = re.compile(r"^\d{1,3}(\.\d)?$")
+
+
+class PercentField(StringField):
+    """A percentage from 0 to 100 with at most one decimal place, typed as text ("24.5" or "24.5%")."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not self.raw:
+            return
+        compact = self.raw.removesuffix("%").strip()
+        if not _PERCENT.match(compact) or float(compact) > 100:
+            raise ValueError(f"{self.label.text} must be a percentage from 0 to 100, like 24.5")
+        self.data = float(compact)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else f"{self.data:g}"

@@ -38,6 +38,7 @@ from portal.auth.tokens import TokenPurpose
 from portal.demo import DEMO_PASSWORD
 from portal.events.models import NetworkEvent
 from portal.extensions import db
+from portal.measures.service import current_month, month_key
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, trust_by_code
 from portal.registrations.links import self_service_token
@@ -284,6 +285,22 @@ def upload_trusts_then_apply(page: Page) -> None:
     page.get_by_role("button", name="Apply the import").click()
 
 
+COUNTS_CSV = (
+    "ods_code,month,deliveries,caesareans_elective,caesareans_emergency,normal_births,"
+    "previous_caesarean,vbac\n"
+    "ZD1,2020-01,300,30,45,120,40,12\n"
+    "ZD4,2020-01,300,30,45,120,40,12\n"  # another trust's: the whole file is refused
+)
+
+
+def upload_counts(page: Page) -> None:
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "months.csv", "mimeType": "text/csv", "buffer": COUNTS_CSV.encode()}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
+
+
 def ask_for_a_reset(page: Page) -> None:
     page.get_by_label("E-mail address").fill(f"nobody.{uuid.uuid4().hex[:8]}@example.org")
     page.get_by_role("button", name="Send the link").click()
@@ -320,6 +337,15 @@ def event(key: str) -> Callable[[Demo], dict[str, Any]]:
 
 def story(key: str) -> Callable[[Demo], dict[str, Any]]:
     return lambda demo: {"story_id": getattr(demo, key)}
+
+
+def northgate(demo: Demo) -> dict[str, Any]:
+    return {"ods_code": "ZD1"}
+
+
+def northgate_last_month(demo: Demo) -> dict[str, Any]:
+    last = (current_month() - timedelta(days=1)).replace(day=1)
+    return {"ods_code": "ZD1", "month_text": month_key(last)}
 
 
 def confirmed(demo: Demo) -> dict[str, Any]:
@@ -405,6 +431,34 @@ VISITS: dict[str, Visit] = {
         errors=True,
     ),
     "stories-mine": Visit("stories.mine", "staff"),
+    # Measures: a trust's monthly figures and charts (the demo gives Northgate three years).
+    "measures-staff": Visit("measures.trust_measures", "staff", args=northgate),
+    "measures-months": Visit("measures.months", "staff", args=northgate),
+    "measures-new-month": Visit("measures.new_month", "staff", args=northgate),
+    "measures-new-month-errors": Visit(
+        "measures.new_month", "staff", args=northgate, act=press("Save the figures"), errors=True
+    ),
+    "measures-edit-month": Visit("measures.edit_month", "staff", args=northgate_last_month),
+    "measures-edit-month-errors": Visit(
+        "measures.edit_month",
+        "staff",
+        args=northgate_last_month,
+        act=clear_then_press("Deliveries", "Save the corrections"),
+        errors=True,
+    ),
+    "measures-changes": Visit("measures.changes", "staff", args=northgate),
+    "measures-changes-errors": Visit(
+        "measures.changes", "staff", args=northgate, act=press("Mark the change"), errors=True
+    ),
+    "measures-import": Visit("measures.import_counts", "staff"),
+    "measures-import-errors": Visit(
+        "measures.import_counts", "staff", act=press("Check the file"), errors=True
+    ),
+    "measures-import-preview": Visit(
+        "measures.import_preview", "staff", act=upload_counts, via="measures.import_counts"
+    ),
+    "measures-region": Visit("measures.index", "coordinator"),
+    "measures-programme": Visit("measures.index", "admin"),
     "story-draft": Visit("stories.story", "staff", args=story("draft_story")),
     # The story form's errors, and the submit page's, are scanned in test_stories.py with a
     # draft of its own: typing here would autosave the demo draft.
@@ -524,6 +578,8 @@ NOT_PAGES: dict[str, str] = {
     "stories.atom_region": "an Atom feed",
     "registrations.attendees_csv": "a CSV download",
     "admin.audit_csv": "a CSV download",
+    "measures.export": "a CSV download",
+    "measures.chart_download": "an SVG download",
 }
 
 #: Error pages, each as someone who meets it.

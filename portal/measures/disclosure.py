@@ -1,0 +1,41 @@
+"""What the public may see of a trust's figures: the small-number rules of NHS statistics.
+
+NHS Digital's statistical disclosure control for published health statistics (as used for the
+Maternity Services Data Set and Hospital Episode Statistics) shows a count from 1 to 7 as `*` and
+rounds every other count to the nearest 5; a rate is worked out from the true counts, and is
+suppressed with them. The people who may see a trust's own figures (its staff, its region's
+coordinator, the programme team) see them whole.
+
+A public chart is drawn from the months whose counts can be shown only: a suppressed month is
+left out of the drawing and of the mean and limits, so that nothing on the page reveals it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from portal.measures.models import Measure, MonthlyCounts
+
+SMALLEST_SHOWN = 8
+
+
+def is_suppressed(count: int) -> bool:
+    """A count from 1 to 7 is never shown to the public (0 is)."""
+    return 0 < count < SMALLEST_SHOWN
+
+
+def public_count(count: int) -> str:
+    """The count as the public sees it: `*` for 1 to 7, otherwise to the nearest 5."""
+    if is_suppressed(count):
+        return "*"
+    rounded = (count + 2) // 5 * 5  # halves (…2.5) do not occur: counts are whole
+    return f"{rounded:,}"
+
+
+def shown_months(rows: Iterable[MonthlyCounts], measure: Measure) -> list[MonthlyCounts]:
+    """The months whose numerator and denominator for `measure` may both be shown."""
+    return [
+        row
+        for row in rows
+        if not is_suppressed(row.numerator(measure)) and not is_suppressed(row.denominator(measure))
+    ]
