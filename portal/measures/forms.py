@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal.measures.models import COUNT_FIELDS
@@ -88,3 +88,8 @@ class CountsUploadForm(PortalForm):
         validators=[FileRequired("Select a CSV file")],
         render_kw={"accept": ".csv,text/csv"},
     )
+
+
+class ApplyCountsForm(PortalForm):
+    # What the preview showed: the import is refused if a fresh plan would do something else.
+    fingerprint = HiddenField()

@@ -13,7 +13,13 @@ from sqlalchemy import select
 from portal.database import paginate
 from portal.measures import bp
 from portal.measures.disclosure import public_count
-from portal.measures.forms import ChangeForm, CountsForm, CountsUploadForm, TargetForm
+from portal.measures.forms import (
+    ApplyCountsForm,
+    ChangeForm,
+    CountsForm,
+    CountsUploadForm,
+    TargetForm,
+)
 from portal.measures.models import Measure, MonthlyCounts
 from portal.measures.service import (
     CSV_HEADER,
@@ -67,6 +73,14 @@ def trust_for_measures(ods_code: str, *, to_record: bool = False) -> Trust:
     if trust is None or not allowed(current_user, trust):
         abort(404)
     return trust
+
+
+def measure_or_404(slug: str) -> Measure:
+    """The measure named in the address (`total-cs` …), or 404."""
+    try:
+        return Measure(slug)
+    except ValueError:
+        abort(404)
 
 
 def _to_measures(trust: Trust) -> str:
@@ -129,6 +143,7 @@ def edit_month(ods_code: str, month_text: str) -> ResponseReturnValue:
     if month is None or row is None:
         abort(404)
     form = CountsForm(data={"month": month_key(month), **row.counts()})
+    form.month.choices = [(month_key(month), month_label(month))]  # a correction keeps its month
     if request.method == "GET":
         return render("measures/month_form.jinja", form=form, trust=trust, month=month)
     form.month.data = month_key(month)  # fixed: a correction is of this month
@@ -171,10 +186,10 @@ def changes(ods_code: str) -> ResponseReturnValue:
             month = parse_month(form.month.data or "")
             try:
                 if month is None:
-                    raise MeasureError("Choose a month")
+                    raise MeasureError("Choose a month", "month")
                 mark_change(trust, month, form.note.data or "", actor=current_user)
             except MeasureError as exc:
-                (form.month if "month" in str(exc).lower() else form.note).errors = [str(exc)]
+                (form.month if exc.field == "month" else form.note).errors = [str(exc)]
             else:
                 flash(
                     f"{month_label(month)} is marked as a change: the charts calculate their "
@@ -185,15 +200,25 @@ def changes(ods_code: str) -> ResponseReturnValue:
         elif not form.month.data:
             form.month.errors = ["Choose a month"]
         status = 422
+    return _changes_page(trust, form, _target_forms(trust), status=status, block="change_form")
+
+
+def _changes_page(
+    trust: Trust,
+    form: ChangeForm,
+    target_forms: dict[Measure, TargetForm],
+    *,
+    status: int = 200,
+    block: str | None = None,
+) -> ResponseReturnValue:
     return render(
         "measures/changes.jinja",
-        "change_form",
+        block,
         status=status,
         form=form,
         trust=trust,
         changes=changes_of(trust),
-        targets=targets_of(trust),
-        target_forms=_target_forms(trust),
+        target_forms=target_forms,
         remove_form=ConfirmForm(),
         published=is_published(trust),
     )
@@ -253,10 +278,7 @@ def publish(ods_code: str) -> ResponseReturnValue:
 @login_required
 def target(ods_code: str, measure: str) -> ResponseReturnValue:
     trust = trust_for_measures(ods_code, to_record=True)
-    try:
-        chosen = Measure(measure)
-    except ValueError:
-        abort(404)
+    chosen = measure_or_404(measure)
     form = _target_form(chosen)
     if form.validate():
         set_target(trust, chosen, form.target.data, actor=current_user)
@@ -268,16 +290,8 @@ def target(ods_code: str, measure: str) -> ResponseReturnValue:
                 "success",
             )
         return redirect_after_post(url_for("measures.changes", ods_code=trust.ods_code))
-    return render(
-        "measures/changes.jinja",
-        status=422,
-        form=ChangeForm(formdata=None),
-        trust=trust,
-        changes=changes_of(trust),
-        targets=targets_of(trust),
-        target_forms=_target_forms(trust, (chosen, form)),
-        remove_form=ConfirmForm(),
-        published=is_published(trust),
+    return _changes_page(
+        trust, ChangeForm(formdata=None), _target_forms(trust, (chosen, form)), status=422
     )
 
 
@@ -301,10 +315,7 @@ EXPORT_HEADER = (
 @login_required
 def export(ods_code: str, measure: str) -> ResponseReturnValue:
     trust = trust_for_measures(ods_code)
-    try:
-        chosen = Measure(measure)
-    except ValueError:
-        abort(404)
+    chosen = measure_or_404(measure)
     series = trust_series(trust)[chosen]
     rows = []
     for month, point in zip(series.months, series.chart.points, strict=True):
@@ -371,21 +382,32 @@ def import_preview(upload_id: str) -> ResponseReturnValue:
     if data is None:
         return _upload_gone()
     plan = _plan(data)
-    return render("measures/import_preview.jinja", **_preview(upload_id, plan, ConfirmForm()))
+    form = ApplyCountsForm(fingerprint=uploads.plan_fingerprint(plan))
+    return render("measures/import_preview.jinja", **_preview(upload_id, plan, form))
 
 
 @bp.post("/measures/import/<upload_id>")
 @login_required
 def import_apply(upload_id: str) -> ResponseReturnValue:
     """Apply the upload, planned afresh: nothing changes unless every row is good."""
-    form = ConfirmForm()
+    form = ApplyCountsForm()
     if not form.validate():
         abort(400)
     data = uploads.upload_of_this_session(UPLOADS_KEY, upload_id)
     if data is None:
         return _upload_gone()
     plan = _plan(data)
-    if plan.can_apply:
+    fingerprint = uploads.plan_fingerprint(plan)
+    if not plan.can_apply:
+        form.form_errors.append(
+            "Nothing was imported: fix the rows listed below and upload the file again"
+        )
+    elif form.fingerprint.data != fingerprint:
+        form.form_errors.append(
+            "The figures have changed since this preview was made, so it has been made again. "
+            "Check it, then apply the import."
+        )
+    else:
         added, corrected = apply_counts_import(plan, actor=current_user)
         uploads.discard_upload(upload_id)
         uploads.forget_upload(UPLOADS_KEY, upload_id)
@@ -395,9 +417,7 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
             "success",
         )
         return redirect_after_post(url_for("measures.index"))
-    form.form_errors.append(
-        "Nothing was imported: fix the rows listed below and upload the file again"
-    )
+    form.fingerprint.data = fingerprint
     return render(
         "measures/import_preview.jinja", "preview", status=422, **_preview(upload_id, plan, form)
     )
@@ -407,7 +427,7 @@ def _months(count: int) -> str:
     return f"{count:,} month" + ("" if count == 1 else "s")
 
 
-def _preview(upload_id: str, plan: CountsPlan, form: ConfirmForm) -> dict[str, Any]:
+def _preview(upload_id: str, plan: CountsPlan, form: ApplyCountsForm) -> dict[str, Any]:
     return {
         "upload_id": upload_id,
         "filename": uploads.upload_filename(UPLOADS_KEY, upload_id, "counts.csv"),

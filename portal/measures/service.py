@@ -51,7 +51,12 @@ COUNT_NAMES = {
 
 
 class MeasureError(ValueError):
-    """A change the rules do not allow; the message is for the person."""
+    """A change the rules do not allow; the message is for the person, `field` the form field it
+    is about (None: the whole form)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class CountsRefused(MeasureError):
@@ -219,6 +224,7 @@ def record_month(
 
     Raises CountsRefused (by field) or MeasureError (the month)."""
     with write_transaction():
+        lock_trust(trust)
         changed = _record_month(trust, month, counts, actor)
         db.session.commit()
     return changed
@@ -229,7 +235,7 @@ def _record_month(
 ) -> bool:
     problem = month_problem(month)
     if problem:
-        raise MeasureError(problem)
+        raise MeasureError(problem, "month")
     problems = count_problems(counts)
     if problems:
         raise CountsRefused(problems)
@@ -275,6 +281,13 @@ def _actor(person: object | None) -> object | None:
 # --- Publishing ------------------------------------------------------------------------------
 
 
+def lock_trust(trust: Trust) -> None:
+    """Hold the trust's row until the transaction ends, so that two changes to its figures at
+    once take turns (their check-then-insert would otherwise race on PostgreSQL; SQLite's write
+    lock already makes them take turns)."""
+    db.session.execute(select(Trust.id).where(Trust.id == trust.id).with_for_update())
+
+
 def _settings_for_change(trust: Trust) -> MeasureSettings:
     """The trust's settings row, made if missing, inside the caller's write transaction."""
     settings = db.session.scalar(
@@ -298,6 +311,7 @@ def is_published(trust: Trust) -> bool:
 def set_published(trust: Trust, published: bool, *, actor: object | None) -> bool:
     """Show the trust's charts on its public page, or stop; False if that was so already."""
     with write_transaction():
+        lock_trust(trust)
         settings = _settings_for_change(trust)
         if bool(settings.published) == published:
             return False
@@ -334,13 +348,16 @@ def mark_change(trust: Trust, month: date, note: str, *, actor: object | None) -
     """Mark a month from which the trust's charts calculate their limits afresh."""
     note = " ".join(note.split())
     if not note:
-        raise MeasureError("Enter what changed, for example “Joined the programme”")
+        raise MeasureError("Enter what changed, for example “Joined the programme”", "note")
     if len(note) > NOTE_MAX or holds_control_character(note):
-        raise MeasureError(f"What changed must be one line of {NOTE_MAX} characters or fewer")
+        raise MeasureError(
+            f"What changed must be one line of {NOTE_MAX} characters or fewer", "note"
+        )
     problem = month_problem(month)
     if problem:
-        raise MeasureError(problem)
+        raise MeasureError(problem, "month")
     with write_transaction():
+        lock_trust(trust)
         existing = db.session.scalar(
             select(MeasureChange).where(
                 MeasureChange.trust_id == trust.id, MeasureChange.month == month
@@ -348,7 +365,7 @@ def mark_change(trust: Trust, month: date, note: str, *, actor: object | None) -
         )
         if existing is not None:
             raise MeasureError(
-                f"{month_label(month)} is already marked as a change: “{existing.note}”"
+                f"{month_label(month)} is already marked as a change: “{existing.note}”", "month"
             )
         change = MeasureChange(trust_id=trust.id, month=month, note=note)
         db.session.add(change)
@@ -368,6 +385,7 @@ def mark_change(trust: Trust, month: date, note: str, *, actor: object | None) -
 def remove_change(trust: Trust, change_id: int, *, actor: object | None) -> bool:
     """Remove a change mark of the trust's; False if there is none by that id."""
     with write_transaction():
+        lock_trust(trust)
         change = db.session.get(MeasureChange, change_id)
         if change is None or change.trust_id != trust.id:
             return False
@@ -396,6 +414,7 @@ def set_target(
     if target is not None and not 0 <= target <= 100:
         raise MeasureError("The target must be a percentage from 0 to 100")
     with write_transaction():
+        lock_trust(trust)
         row = db.session.scalar(
             select(MeasureTarget).where(
                 MeasureTarget.trust_id == trust.id, MeasureTarget.measure == measure
@@ -579,6 +598,8 @@ def _plan_row(
     for name, raw in zip(COUNT_FIELDS, numbers, strict=True):
         if not raw.isdigit() or not raw.isascii():
             return f"{name} must be a whole number of 0 or more, not {raw!r}", None
+        if len(raw) > len(str(MAX_COUNT)):
+            return f"{name} must be {MAX_COUNT:,} or fewer in a month", None
         counts[name] = int(raw)
     problems = count_problems(counts)
     if problems:
@@ -594,8 +615,14 @@ def apply_counts_import(plan: CountsPlan, *, actor: object | None) -> tuple[int,
     if not plan.can_apply:
         raise MeasureError("Nothing was imported: the file has rows that cannot be imported")
     added = corrected = 0
+    codes = sorted({row.ods_code for row in plan.rows})
     with write_transaction():
-        trusts = {t.ods_code: t for t in db.session.scalars(select(Trust))}
+        trusts = {
+            t.ods_code: t
+            for t in db.session.scalars(select(Trust).where(Trust.ods_code.in_(codes)))
+        }
+        for trust in sorted(trusts.values(), key=lambda t: t.id):  # one order: no deadlock
+            lock_trust(trust)
         for row in plan.rows:
             if row.action == "unchanged":
                 continue
@@ -670,10 +697,16 @@ def summary(series: Series) -> str:
     text = f"{name}: {latest.percent:.1f}% in {month_label(latest.month)}"
     points = series.chart.points
     last = points[-1]
+    if series.chart.variation is None:
+        return text + "; too few months yet to tell whether it has changed."
     if last.signal is None:
         return text + "; common cause variation."
     start = len(points) - 1
-    while start > 0 and points[start - 1].signal is last.signal:
+    while (
+        start > 0
+        and points[start - 1].signal is last.signal
+        and points[start - 1].segment == last.segment
+    ):
         start -= 1
     kind = {
         Signal.IMPROVEMENT: "special cause improvement",

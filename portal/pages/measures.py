@@ -12,9 +12,10 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.measures import bp
-from portal.measures.chart import Marker, assurance_icon_svg, chart_svg, variation_icon_svg
+from portal.measures.chart import Marker, assurance_icon_svg, variation_icon_svg
+from portal.measures.drawings import NARROW, WIDE, drawing, page_chart
 from portal.measures.models import Measure
-from portal.measures.routes import trust_for_measures
+from portal.measures.routes import measure_or_404, trust_for_measures
 from portal.measures.service import (
     ASSURANCE_WORDS,
     VARIATION_WORDS,
@@ -43,7 +44,7 @@ def _measures_link(person: object) -> str | None:
 
 navigation_link(
     "Measures",
-    65,
+    85,
     _measures_link,
     {
         "measures.index",
@@ -78,32 +79,6 @@ def markers(trust: Trust, series: Series) -> list[Marker]:
     return sorted(found, key=lambda m: (m.month, m.kind, m.label))  # the charts' numbering
 
 
-#: Drawn at two widths: text in a 720-wide drawing is too small once a phone shrinks it to
-#: 350 pixels, and text sized for a phone crowds a desktop's labels. CSS shows one of them.
-WIDE, NARROW = 720, 400
-
-
-def _drawing(series: Series, marks: list[Marker], width: int) -> Markup:
-    return chart_svg(
-        series.chart,
-        [m.month for m in series.months],
-        target=series.target,
-        markers=marks,
-        width=width,
-    )
-
-
-def _chart(series: Series, marks: list[Marker]) -> Markup:
-    """The chart for a page: a wide drawing, and a narrow one for phones."""
-    return (
-        Markup('<div class="portal-chart__wide">')
-        + _drawing(series, marks, WIDE)
-        + Markup('</div><div class="portal-chart__narrow">')
-        + _drawing(series, marks, NARROW)
-        + Markup("</div>")
-    )
-
-
 @dataclass(frozen=True)
 class PublicCharts:
     """A trust's published charts, made from the months whose counts may be shown."""
@@ -111,6 +86,7 @@ class PublicCharts:
     series: dict[Measure, Series]
     charts: dict[Measure, Markup]
     summaries: dict[Measure, str]
+    marks: list[Marker]
 
 
 def public_charts(trust: Trust) -> PublicCharts:
@@ -118,8 +94,9 @@ def public_charts(trust: Trust) -> PublicCharts:
     marks = markers(trust, all_series[CHARTED])
     return PublicCharts(
         all_series,
-        {m: _chart(s, marks) for m, s in all_series.items()},
+        {m: page_chart(s, marks) for m, s in all_series.items()},
         {m: summary(s) for m, s in all_series.items()},
+        marks,
     )
 
 
@@ -155,7 +132,7 @@ def index() -> ResponseReturnValue:
         trusts=trusts,
         series=by_trust,
         measure=CHARTED,
-        charts={t.id: _drawing(by_trust[t.id], [], NARROW) for t in trusts},
+        charts={t.id: drawing(by_trust[t.id], [], NARROW) for t in trusts},
         summaries={t.id: summary(by_trust[t.id]) for t in trusts},
         variation_icon=variation_icon_svg,
         variation_words=VARIATION_WORDS,
@@ -172,7 +149,7 @@ def trust_measures(ods_code: str) -> ResponseReturnValue:
         "measures/trust.jinja",
         trust=trust,
         all_series=all_series,
-        charts={m: _chart(s, marks) for m, s in all_series.items()},
+        charts={m: page_chart(s, marks) for m, s in all_series.items()},
         summaries={m: summary(s) for m, s in all_series.items()},
         marks=marks,
         may_record=may_record(current_user, trust),
@@ -188,13 +165,10 @@ def trust_measures(ods_code: str) -> ResponseReturnValue:
 def chart_download(ods_code: str, measure: str) -> ResponseReturnValue:
     """The chart as an SVG file, for slides at network events."""
     trust = trust_for_measures(ods_code)
-    try:
-        chosen = Measure(measure)
-    except ValueError:
-        abort(404)
+    chosen = measure_or_404(measure)
     series = trust_series(trust)[chosen]
-    drawing = str(_drawing(series, markers(trust, series), WIDE))
-    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + drawing
+    svg = str(drawing(series, markers(trust, series), WIDE))
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg
     response = Response(body, mimetype="image/svg+xml")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{trust.ods_code.lower()}-{chosen.value}.svg"'

@@ -53,7 +53,8 @@ def region(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/trusts/<ods_code>")
-@public_page("regions", "trusts", "network_events", "stories", "measure_settings")
+# Registrations: the events someone from the trust was checked in at are marked on its charts.
+@public_page("regions", "trusts", "network_events", "stories", "registrations", "measure_settings")
 def trust(ods_code: str) -> ResponseReturnValue:
     found = trust_by_code(ods_code)
     if found is None:

@@ -160,6 +160,8 @@ def load_demo_stories() -> None:
             updated_at=when,
         )
         story.pathway_links = [StoryPathway(pathway=p) for p in pathways]
+        if title == "A VBAC clinic run by midwives":
+            story.chart_measure = Measure.VBAC  # Northgate's demo figures are published
         story.measures = [
             StoryMeasure(
                 measure=m,

@@ -127,6 +127,16 @@ class StoryForm(PortalForm):
     event = SelectField(
         "Presented at a network event (optional)", choices=[], default="", validate_choice=True
     )
+    chart_measure = SelectField(
+        "Chart from your trust’s monthly figures (optional)",
+        description=(
+            "The story shows this rate’s chart, month by month, from the figures your trust gives. "
+            "Readers outside your trust see it only if your trust shows its charts publicly."
+        ),
+        choices=[SelectChoice("", "No chart")] + [SelectChoice(m.value, m.label) for m in Measure],
+        default="",
+        validate_choice=True,
+    )
 
     def __init__(self, *args: Any, events: list[NetworkEvent] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,6 +155,7 @@ class StoryForm(PortalForm):
         self.body.data = story.body
         self.pathways.data = [p.value for p in story.pathways]
         self.event.data = str(story.event_id) if story.event_id else ""
+        self.chart_measure.data = story.chart_measure.value if story.chart_measure else ""
         for measure, subform in self.measure_fields:
             saved = story.measure(measure)
             if saved is not None:
@@ -162,6 +173,7 @@ class StoryForm(PortalForm):
             pathways=[Pathway(v) for v in self.pathways.data or []],
             event_id=int(self.event.data) if self.event.data else None,
             measures=[m for m in measures if m is not None],
+            chart_measure=Measure(self.chart_measure.data) if self.chart_measure.data else None,
         )
 
 

@@ -92,6 +92,10 @@ class Story(db.Model):
     title: Mapped[str] = mapped_column(String(150), default="")
     summary: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    #: A measure of the trust's own monthly figures whose chart the story shows (optional).
+    chart_measure: Mapped[Measure | None] = mapped_column(
+        string_enum(Measure, "story_chart_measure", 20)
+    )
     state: Mapped[StoryState] = mapped_column(
         string_enum(StoryState, "story_state", 20), default=StoryState.DRAFT, index=True
     )

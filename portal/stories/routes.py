@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, abort, flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.auth.permissions import signed_in
 from portal.events.models import NetworkEvent
 from portal.extensions import db
+from portal.measures.drawings import page_chart
+from portal.measures.service import Series, is_published, may_see, summary, trust_series
 from portal.regions.models import Region, Trust
 from portal.regions.service import region_by_slug, regions_in_order
 from portal.stories import bp
@@ -118,7 +122,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/stories/<int:story_id>")
-@public_page("regions", "trusts", "network_events", "stories")
+@public_page("regions", "trusts", "network_events", "stories", "measure_settings")
 def story(story_id: int) -> ResponseReturnValue:
     found = story_for_viewer(current_user, story_id)
     if found is None:
@@ -127,10 +131,34 @@ def story(story_id: int) -> ResponseReturnValue:
         "stories/story.jinja",
         story=found,
         event=_event_of(found),
+        chart=_linked_chart(found),
         can_write=can_write_for(current_user, found.trust),
         can_review=can_review(current_user, found),
         problems=problems_before_submitting(found) if found.is_editable else {},
     )
+
+
+@dataclass(frozen=True)
+class LinkedChart:
+    """The chart of one of the trust's measures, as the person reading the story may see it."""
+
+    series: Series
+    drawing: Markup
+    summary: str
+    whole: bool  # the trust's own figures (for its staff, coordinator, programme team)
+
+
+def _linked_chart(story: Story) -> LinkedChart | None:
+    """The chart the story links, if the reader may see it: whole for those who may see the
+    trust's figures, with small numbers left out for everyone else once the trust publishes."""
+    measure = story.chart_measure
+    if measure is None:
+        return None
+    whole = may_see(current_user, story.trust)
+    if not whole and not is_published(story.trust):
+        return None
+    series = trust_series(story.trust, public=not whole)[measure]
+    return LinkedChart(series, page_chart(series), summary(series), whole)
 
 
 def _event_of(story: Story) -> NetworkEvent | None:

@@ -63,6 +63,7 @@ class StoryValues:
     pathways: list[Pathway] = field(default_factory=list)
     event_id: int | None = None
     measures: list[MeasureValues] = field(default_factory=list)
+    chart_measure: Measure | None = None
 
 
 # --- Permissions ------------------------------------------------------------------------------
@@ -170,6 +171,7 @@ def _apply(story: Story, values: StoryValues) -> None:
     story.summary = values.summary
     story.body = values.body
     story.event_id = values.event_id
+    story.chart_measure = values.chart_measure
     wanted = list(dict.fromkeys(values.pathways))  # each once: a form may send one twice
     story.pathway_links = [link for link in story.pathway_links if link.pathway in wanted]
     have = {link.pathway for link in story.pathway_links}

@@ -696,6 +696,8 @@ def test_the_measures_chart_lines_up_with_its_numbers(
     for viewport in (DESKTOP, PHONE):
         page = new_page(viewport=viewport)
         page.goto(f"{live_server}/stories/{scenery.demo_with_measures}")
+        # The story shows its trust's chart; the rates typed into it are one click away.
+        page.get_by_text("Rates typed into the story by the trust").click()
         figure = page.locator("figure.portal-measure").first
         bar = figure.locator(".portal-measure__before").bounding_box()
         key = figure.locator(".portal-measure__key--before").bounding_box()

@@ -62,7 +62,7 @@ def test_the_public_sees_published_charts_only_with_small_numbers_hidden(
 
     set_published(trust, True, actor=None)
     section = measures_section(client.get("/trusts/RT1").get_data(as_text=True))
-    assert "a count from 1 to 7 is shown as *" in section
+    assert "counts are rounded to the nearest 5" in section
     assert "They are not medical advice" in section
     # Counts rounded: 302 deliveries shown as 300, 77 caesareans as 75, 41 women as 40.
     assert "75 of 300" in section and "15 of 40" in section
@@ -77,6 +77,32 @@ def test_the_public_sees_published_charts_only_with_small_numbers_hidden(
 
     set_published(trust, False, actor=None)
     assert measures_section(client.get("/trusts/RT1").get_data(as_text=True)) == ""
+
+
+@pytest.mark.parametrize(
+    ("changes", "hidden_from"),
+    [
+        # 3 elective caesareans: total less emergency would give them away.
+        ({"caesareans_elective": 3}, {"total-cs", "elective-cs", "emergency-cs"}),
+        # 38 of 40 women had a VBAC: the rate gives away the 2 who did not.
+        ({"previous_caesarean": 40, "vbac": 38}, {"vbac"}),
+        # 297 of 302 deliveries were not normal births: 5 normal births, by subtraction or not.
+        ({"normal_births": 5}, {"normal-birth"}),
+    ],
+)
+def test_no_count_from_1_to_7_can_be_worked_out_by_subtraction(
+    app: Flask, client: FlaskClient, changes: dict[str, int], hidden_from: set[str]
+) -> None:
+    trust = make_trust()
+    for i in range(13):
+        given = {**GOOD, **(changes if i == 12 else {})}
+        record_month(trust, date(2024 + i // 12, i % 12 + 1, 1), given, actor=None)
+    set_published(trust, True, actor=None)
+    section = measures_section(client.get("/trusts/RT1").get_data(as_text=True))
+    for measure in ("total-cs", "elective-cs", "emergency-cs", "normal-birth", "vbac"):
+        start = section.find(f'id="public-measure-{measure}"')
+        part = section[start : section.find("</section>", start)]
+        assert ("January 2025" in part) is (measure not in hidden_from), measure
 
 
 @pytest.mark.parametrize("htmx", [False, True])

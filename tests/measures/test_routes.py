@@ -159,6 +159,14 @@ def test_a_month_is_corrected_from_the_list(client: FlaskClient, htmx: bool) -> 
     assert client.get("/trusts/RT1/measures/months/march").status_code == 404
 
 
+def test_a_month_from_long_ago_can_be_corrected(client: FlaskClient) -> None:
+    trust = staff_signed_in(client)
+    record_month(trust, date(2015, 6, 1), {k: int(v) for k, v in GOOD.items()}, actor=None)
+    response = send(client, "/trusts/RT1/measures/months/2015-06", {**GOOD, "vbac": "11"})
+    assert response.status_code == 303
+    assert months_of(trust)[0].vbac == 11
+
+
 def test_the_regions_coordinator_sees_and_corrects_a_trusts_figures(client: FlaskClient) -> None:
     trust = make_trust()
     fill(trust, 3)
@@ -195,7 +203,9 @@ def test_a_change_is_marked_and_removed(client: FlaskClient, htmx: bool) -> None
         client, "/trusts/RT1/measures/changes", {"month": "2024-06", "note": "Again"}, htmx=htmx
     )
     assert again.status_code == 422
-    assert "June 2024 is already marked as a change" in again.get_data(as_text=True)
+    html = again.get_data(as_text=True)
+    assert "June 2024 is already marked as a change" in html
+    assert 'href="#month"' in html and 'id="month-error"' in html
     page = client.get("/trusts/RT1/measures/changes").get_data(as_text=True)
     assert "Midwife-led unit opened" in page
     removed = send(client, f"/trusts/RT1/measures/changes/{change.id}/remove", {})
@@ -310,6 +320,29 @@ def upload(client: FlaskClient, content: str, *, htmx: bool = False):  # type: i
 HEADER = ",".join(CSV_HEADER)
 
 
+def fingerprint(html: str) -> str:
+    found = re.search(r'name="fingerprint" type="hidden" value="([0-9a-f]{64})"', html)
+    assert found, "no fingerprint on the preview"
+    return found.group(1)
+
+
+def test_a_preview_that_no_longer_holds_is_made_again_not_applied(client: FlaskClient) -> None:
+    trust = staff_signed_in(client)
+    response = upload(client, f"{HEADER}\nRT1,2024-01,300,30,45,120,40,13\n")
+    location = response.headers["Location"]
+    preview = client.get(location).get_data(as_text=True)
+    record_month(trust, date(2024, 1, 1), {k: int(v) for k, v in GOOD.items()}, actor=None)
+    stale = send(client, location, {"fingerprint": fingerprint(preview)})
+    assert stale.status_code == 422
+    html = stale.get_data(as_text=True)
+    assert "The figures have changed since this preview was made" in html
+    assert "Months to correct" in html
+    assert [r.vbac for r in months_of(trust)] == [12]  # the colleague's month is kept
+    applied = send(client, location, {"fingerprint": fingerprint(html)})
+    assert applied.status_code == 303
+    assert [r.vbac for r in months_of(trust)] == [13]
+
+
 @pytest.fixture(autouse=True)
 def _no_uploads_left_behind(app: Flask):  # type: ignore[no-untyped-def]
     yield
@@ -332,7 +365,7 @@ def test_months_are_imported_after_a_preview(client: FlaskClient, htmx: bool) ->
     preview = client.get(location).get_data(as_text=True)
     assert "Months to add" in preview and "Months to correct" in preview
     assert [r.vbac for r in months_of(trust)] == [12]  # nothing yet
-    applied = send(client, location, {}, htmx=htmx)
+    applied = send(client, location, {"fingerprint": fingerprint(preview)}, htmx=htmx)
     assert applied.status_code == (204 if htmx else 303)
     assert [(r.month.month, r.vbac) for r in months_of(trust)] == [(1, 13), (2, 12)]
     final = client.get("/measures", follow_redirects=True).get_data(as_text=True)
@@ -352,7 +385,8 @@ def test_a_file_with_a_bad_row_imports_nothing(client: FlaskClient, htmx: bool) 
     preview = client.get(location).get_data(as_text=True)
     assert "You cannot give figures for Other NHS Trust (RT2)" in preview
     assert "Apply the import" not in preview
-    refused = send(client, location, {}, htmx=htmx)
+    assert 'name="fingerprint"' not in preview  # no button to apply it
+    refused = send(client, location, {"fingerprint": ""}, htmx=htmx)
     assert refused.status_code == 422
     assert "Nothing was imported" in refused.get_data(as_text=True)
     assert months_of(trust) == []

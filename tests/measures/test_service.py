@@ -152,6 +152,7 @@ def csv(*rows: str) -> bytes:
         ("RT1,2026-03,300,30,45,120.5,40,12", "normal_births must be a whole number"),
         ("RT1,2026-03,300,30,45,120,40,٣", "vbac must be a whole number"),
         ("RT1,2026-03,300,30,45,120,40,41", "must not be more than the women with a previous"),
+        ("RT1,2026-03,300,30,45,120,40," + "9" * 5000, "vbac must be 5,000 or fewer"),
     ],
 )
 def test_every_kind_of_bad_row_is_named_by_its_line(app: Flask, row: str, reason: str) -> None:
@@ -278,4 +279,8 @@ def test_the_summary_says_since_when_a_signal_has_lasted(app: Flask) -> None:
     )
     assert summary(measure_series(Measure.TOTAL_CS, [])) == (
         "Total caesarean section rate: no figures yet."
+    )
+    assert summary(measure_series(Measure.TOTAL_CS, rows[:1])) == (
+        "Total caesarean section rate: 30.0% in January 2024; "
+        "too few months yet to tell whether it has changed."
     )

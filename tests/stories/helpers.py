@@ -82,6 +82,7 @@ def form_data(**overrides: Any) -> dict[str, Any]:
         "body": "## What we changed\n\nA triage phone line.",
         "pathways": ["first-pregnancy"],
         "event": "",
+        "chart_measure": "",
     }
     for measure in Measure:
         prefix = "measure_" + measure.value.replace("-", "_")
