@@ -124,7 +124,7 @@ def new_month(ods_code: str) -> ResponseReturnValue:
             form.month.errors = [
                 f"{month_label(month)} already has figures: correct them from the list of months"
             ]
-        elif _saved(trust, month, form):
+        elif _saved(trust, month, form, new=True):
             flash(f"The figures for {month_label(month)} have been saved.", "success")
             return redirect_after_post(_to_measures(trust))
     elif not form.month.data:
@@ -161,10 +161,16 @@ def edit_month(ods_code: str, month_text: str) -> ResponseReturnValue:
     )
 
 
-def _saved(trust: Trust, month: Any, form: CountsForm) -> bool | None:
+def _saved(trust: Trust, month: Any, form: CountsForm, *, new: bool = False) -> bool | None:
     """Save the form's counts: True if saved, False if unchanged, None with errors on the form."""
     try:
-        return record_month(trust, month, form.counts(), actor=current_user)  # type: ignore[arg-type]
+        return record_month(
+            trust,
+            month,
+            form.counts(),  # type: ignore[arg-type]
+            actor=current_user,
+            new=new,
+        )
     except CountsRefused as exc:
         form.show_problems(exc.problems)
     except MeasureError as exc:

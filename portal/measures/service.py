@@ -218,13 +218,25 @@ def months_of(trust: Trust) -> list[MonthlyCounts]:
 
 
 def record_month(
-    trust: Trust, month: date, counts: Mapping[str, int], *, actor: object | None
+    trust: Trust,
+    month: date,
+    counts: Mapping[str, int],
+    *,
+    actor: object | None,
+    new: bool = False,
 ) -> bool:
     """Save a month's counts, new or corrected, with an audit entry; False if nothing changed.
 
-    Raises CountsRefused (by field) or MeasureError (the month)."""
+    With `new`, a month that already has figures is refused rather than corrected (two people
+    giving the same month at once: the second is told, not silently overwritten). Raises
+    CountsRefused (by field) or MeasureError (the month)."""
     with write_transaction():
         lock_trust(trust)
+        if new and month_of(trust, month) is not None:
+            raise MeasureError(
+                f"{month_label(month)} already has figures: correct them from the list of months",
+                "month",
+            )
         changed = _record_month(trust, month, counts, actor)
         db.session.commit()
     return changed
