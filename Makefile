@@ -20,13 +20,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The web server and, beside it, the mail worker (demo e-mail lands in instance/mail as it would
+# be sent); Ctrl+C stops both. Absolute links follow HOST and PORT unless PORTAL_BASE_URL is set.
+run: export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed
 	$(FLASK) demo
 	@echo ""
-	@echo "The portal is at http://$(HOST):$(PORT) (press Ctrl+C to stop)"
+	@echo "The portal is at http://$(HOST):$(PORT), with the mail worker (press Ctrl+C to stop both)"
 	@echo ""
+	@$(FLASK) mail send --loop & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install
