@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,6 +15,7 @@ from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.reference import SHAS
 from portal.text import holds_control_character
+from portal.web.csvtools import read_csv
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -223,81 +222,51 @@ class ImportPlan:
 def plan_trust_import(data: bytes) -> ImportPlan:
     """Read a trusts CSV (UTF-8, with or without BOM) and decide what each row would do."""
     plan = ImportPlan()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        plan.problem = "The file is not UTF-8 text; save it as 'CSV UTF-8' and try again"
-        return plan
-    if "\x00" in text:
-        # Never in a text file, and PostgreSQL cannot store it: a trust named with one would
-        # fail the whole import when applied.
-        plan.problem = "The file holds NUL characters, so it is not CSV UTF-8 text; save it as 'CSV UTF-8' and try again"
-        return plan
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        plan.problem = "The file is empty"
-        return plan
-    except csv.Error as exc:
-        plan.problem = f"The file is not valid CSV: {exc}"
-        return plan
-    if tuple(h.strip().lower() for h in header) != TRUST_CSV_HEADER:
-        plan.problem = (
-            "The first line must be the header "
-            + ",".join(TRUST_CSV_HEADER)
-            + f" (found: {','.join(header) or 'nothing'})"
-        )
+    read = read_csv(data, TRUST_CSV_HEADER)
+    if read.problem:
+        plan.problem = read.problem
         return plan
 
     regions = {r.slug: r for r in db.session.scalars(select(Region))}
     existing = {t.ods_code: t for t in db.session.scalars(select(Trust))}
     seen: dict[str, int] = {}
-    ended = reader.line_num
-    try:
-        for cells in reader:
-            # A quoted value may hold line breaks: a row is named by the line it starts on.
-            line, ended = ended + 1, reader.line_num
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(TRUST_CSV_HEADER):
-                plan.rejected.append(RejectedRow(line, f"expected 4 values, found {len(cells)}"))
-                continue
-            name, code, slug, participating = (c.strip() for c in cells)
-            code = code.upper()
-            reason = None
-            if not name:
-                reason = "name is empty"
-            elif len(name) > 160:
-                reason = "name is longer than 160 characters"
-            elif holds_control_character(name):
-                reason = "name must be on one line, without tabs or other invisible characters"
-            elif not ODS_CODE.match(code):
-                reason = f"ODS code {code!r} is not 3 or 5 letters and digits"
-            elif slug.lower() not in regions:
-                reason = f"region {slug!r} is not one of: {', '.join(sorted(regions))}"
-            elif participating.lower() not in YES_NO:
-                reason = f"participating must be yes or no, not {participating!r}"
-            elif code in seen:
-                reason = f"ODS code {code} is also on line {seen[code]}"
-            if reason:
-                plan.rejected.append(RejectedRow(line, reason))
-                continue
-            seen[code] = line
-            row = TrustRow(line, name, code, slug.lower(), YES_NO[participating.lower()])
-            trust = existing.get(code)
-            if trust is None:
-                plan.create.append(row)
-            elif (trust.name, trust.region.slug, trust.participating) == (
-                row.name,
-                row.region_slug,
-                row.participating,
-            ):
-                plan.unchanged.append(row)
-            else:
-                plan.update.append(row)
-    except csv.Error as exc:
-        plan.problem = f"The file is not valid CSV near line {ended + 1}: {exc}"
+    for line, cells in read.rows:
+        if len(cells) != len(TRUST_CSV_HEADER):
+            plan.rejected.append(RejectedRow(line, f"expected 4 values, found {len(cells)}"))
+            continue
+        name, code, slug, participating = (c.strip() for c in cells)
+        code = code.upper()
+        reason = None
+        if not name:
+            reason = "name is empty"
+        elif len(name) > 160:
+            reason = "name is longer than 160 characters"
+        elif holds_control_character(name):
+            reason = "name must be on one line, without tabs or other invisible characters"
+        elif not ODS_CODE.match(code):
+            reason = f"ODS code {code!r} is not 3 or 5 letters and digits"
+        elif slug.lower() not in regions:
+            reason = f"region {slug!r} is not one of: {', '.join(sorted(regions))}"
+        elif participating.lower() not in YES_NO:
+            reason = f"participating must be yes or no, not {participating!r}"
+        elif code in seen:
+            reason = f"ODS code {code} is also on line {seen[code]}"
+        if reason:
+            plan.rejected.append(RejectedRow(line, reason))
+            continue
+        seen[code] = line
+        row = TrustRow(line, name, code, slug.lower(), YES_NO[participating.lower()])
+        trust = existing.get(code)
+        if trust is None:
+            plan.create.append(row)
+        elif (trust.name, trust.region.slug, trust.participating) == (
+            row.name,
+            row.region_slug,
+            row.participating,
+        ):
+            plan.unchanged.append(row)
+        else:
+            plan.update.append(row)
     return plan
 
 
