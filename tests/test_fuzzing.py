@@ -61,6 +61,7 @@ from portal.auth.service import create_user
 from portal.extensions import db, limiter
 from portal.mail.models import MailStatus
 from portal.mail.service import queue_message
+from portal.measures.service import current_month, mark_change, month_key, record_month
 from portal.registrations.links import self_service_token
 from portal.registrations.models import JobRole
 from portal.stories.models import Measure, Pathway
@@ -589,6 +590,9 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> World:
     submitted = submit(draft(staff, title="Waiting for review"), actor=staff)
     published_story = published(staff, coordinator, title="Already published")
 
+    record_month(rt1, date(2024, 3, 1), MONTH_COUNTS, actor=staff)
+    change = mark_change(rt1, date(2024, 1, 1), "Joined the programme", actor=staff)
+
     message = queue_message(
         to="someone@example.org", subject="Failed", text="Hello", kind="test.message"
     )
@@ -626,6 +630,8 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> World:
         "no_message": pending.id + 1000,
         "rt1": rt1.id,
         "rt2": rt2.id,
+        "change": change.id,
+        "no_change": change.id + 1000,
     }
     db.session.commit()
     tables = sorted(inspect(_connection()).get_table_names())
@@ -811,6 +817,47 @@ def region_fields(w: World) -> dict[str, Field]:
     }
 
 
+#: A month the new-month form offers whenever the tests run (it offers the last 36).
+LAST_MONTH = month_key((current_month() - timedelta(days=1)).replace(day=1))
+MONTH_COUNTS = {
+    "deliveries": 300,
+    "caesareans_elective": 30,
+    "caesareans_emergency": 45,
+    "normal_births": 120,
+    "previous_caesarean": 40,
+    "vbac": 12,
+}
+COUNTS_HEADER = (
+    b"ods_code,month,deliveries,caesareans_elective,caesareans_emergency,normal_births,"
+    b"previous_caesarean,vbac\n"
+)
+COUNTS_CSV = COUNTS_HEADER + b"RT1,2024-04,300,30,45,120,40,12\nRT1,2024-03,300,30,45,120,40,13\n"
+COUNT_ROWS = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(["RT1", "RT2", "rt1", "RX1", "R1"]), ANY_TEXT),
+        st.one_of(
+            st.sampled_from(["2024-04", "2024-03", "2099-01", "1999-12", "2024-13"]), ANY_TEXT
+        ),
+        *(st.one_of(st.sampled_from(["0", "7", "300", "5001"]), NUMBER_TEXT) for _ in range(6)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def counts_csv(rows: list[tuple[str, ...]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return COUNTS_HEADER + out.getvalue().encode()
+
+
+def count_fields(w: World) -> dict[str, Field]:
+    return {
+        name: Field("number", str(value), near=("0", "5000", "5001", "-1", "301"))
+        for name, value in MONTH_COUNTS.items()
+    }
+
+
 FROM_PREVIEW = "(the fingerprint the preview shows)"
 FINGERPRINT = re.compile(r'name="fingerprint" type="hidden" value="([0-9a-f]*)"')
 CSV_ROWS = st.lists(
@@ -857,6 +904,28 @@ def upload_first(
             submission[key] = match.group(1)
         elif isinstance(value, list):
             submission[key] = [match.group(1) if v == FROM_PREVIEW else v for v in value]
+    return path
+
+
+def upload_counts_first(
+    client: FlaskClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
+) -> str | None:
+    """The counts import applies an upload this session made, previewed first."""
+    content = COUNTS_CSV if rows is None else counts_csv(rows)
+    response = client.post(
+        "/measures/import",
+        data={"csv_file": (io.BytesIO(content), "months.csv"), "csrf_token": csrf},
+    )
+    if response.status_code != 303:
+        assert response.status_code == 422, response.get_data(as_text=True)
+        return None
+    path = response.headers["Location"]
+    match = FINGERPRINT.search(client.get(path).get_data(as_text=True))
+    if match is None:
+        return path
+    for key, value in submission.items():
+        if value == FROM_PREVIEW:
+            submission[key] = match.group(1)
     return path
 
 
@@ -1098,6 +1167,79 @@ FORMS: list[Form] = [
         ("coordinator", "admin"),
         _path("/stories/{}/return", "submitted_story", "published_story"),
         lambda w: {"comment": Field("text", "Please remove the ward name.")},
+    ),
+    # A trust's monthly figures: given, corrected, imported; its changes, targets and publishing
+    Form(
+        "measures-month-new",
+        "measures.new_month",
+        ("staff", "coordinator"),
+        lambda w: ["/trusts/RT1/measures/months/new", "/trusts/RT2/measures/months/new"],
+        lambda w: {
+            "month": Field("choice", LAST_MONTH, near=("2024-03", "2099-01", "2024-13")),
+            **count_fields(w),
+        },
+    ),
+    Form(
+        "measures-month-edit",
+        "measures.edit_month",
+        ("staff", "coordinator"),
+        lambda w: [
+            "/trusts/RT1/measures/months/2024-03",
+            "/trusts/RT1/measures/months/2024-04",
+            "/trusts/RT2/measures/months/2024-03",
+        ],
+        lambda w: {**count_fields(w), "vbac": Field("number", "14", near=("41", "0"))},
+    ),
+    Form(
+        "measures-change",
+        "measures.changes",
+        ("staff", "coordinator"),
+        lambda w: ["/trusts/RT1/measures/changes", "/trusts/RT2/measures/changes"],
+        lambda w: {
+            "month": Field("choice", "2024-06", near=("2024-01", "2099-01")),
+            "note": Field("text", "Midwife-led unit opened"),
+        },
+    ),
+    Form(
+        "measures-change-remove",
+        "measures.remove_change_mark",
+        ("staff", "coordinator"),
+        _path("/trusts/RT1/measures/changes/{}/remove", "change", "no_change"),
+    ),
+    Form(
+        "measures-target",
+        "measures.target",
+        ("staff", "coordinator"),
+        lambda w: [
+            "/trusts/RT1/measures/total-cs/target",
+            "/trusts/RT1/measures/robson/target",
+            "/trusts/RT2/measures/vbac/target",
+        ],
+        lambda w: {"total-cs-target": Field("percent", "24.5")},
+    ),
+    Form(
+        "measures-publish",
+        "measures.publish",
+        ("staff", "coordinator"),
+        lambda w: ["/trusts/RT1/measures/publish", "/trusts/RT2/measures/publish"],
+        lambda w: {"published": Field("choice", "yes", ("yes", "no"))},
+    ),
+    Form(
+        "measures-import-upload",
+        "measures.import_counts",
+        ("staff", "coordinator", "admin"),
+        lambda w: ["/measures/import"],
+        lambda w: {"csv_file": Field("file", (COUNTS_CSV, "months.csv"))},
+        changes_database=False,  # the upload is kept on disk until it is applied
+    ),
+    Form(
+        "measures-import-apply",
+        "measures.import_apply",
+        ("staff", "coordinator"),
+        lambda w: ["/measures/import/unused"],
+        lambda w: {"fingerprint": Field("hidden", FROM_PREVIEW)},
+        setup=st.one_of(st.none(), COUNT_ROWS),
+        prepare=upload_counts_first,
     ),
     # The programme team's directory, mail and privacy
     Form("trust-new", "admin.new_trust", ("admin",), lambda w: ["/admin/trusts/new"], trust_fields),
