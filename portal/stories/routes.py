@@ -12,6 +12,7 @@ from markupsafe import Markup
 from portal.auth.permissions import signed_in
 from portal.events.models import NetworkEvent
 from portal.extensions import db
+from portal.measures.chart import Marker
 from portal.measures.drawings import page_chart
 from portal.measures.service import Series, is_published, may_see, summary, trust_series
 from portal.regions.models import Region, Trust
@@ -146,6 +147,7 @@ class LinkedChart:
     drawing: Markup
     summary: str
     whole: bool  # the trust's own figures (for its staff, coordinator, programme team)
+    changes: list[Marker]  # the changes the trust marked, numbered on the chart in this order
 
 
 def _linked_chart(story: Story) -> LinkedChart | None:
@@ -158,7 +160,8 @@ def _linked_chart(story: Story) -> LinkedChart | None:
     if not whole and not is_published(story.trust):
         return None
     series = trust_series(story.trust, public=not whole)[measure]
-    return LinkedChart(series, page_chart(series), summary(series), whole)
+    changes = [Marker(c.month, f"Change: {c.note}", "change") for c in series.changes]
+    return LinkedChart(series, page_chart(series, changes), summary(series), whole, changes)
 
 
 def _event_of(story: Story) -> NetworkEvent | None:

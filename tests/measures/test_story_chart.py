@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.measures.models import Measure
-from portal.measures.service import record_month, set_published
+from portal.measures.service import mark_change, record_month, set_published
 from portal.regions.models import Trust
 from portal.stories.models import Story
 from portal.stories.service import MeasureValues
@@ -78,6 +78,7 @@ def test_readers_see_the_chart_as_their_role_allows(client: FlaskClient) -> None
     story = published(staff, coordinator, title="Our VBAC clinic", measures=[typed])
     story.chart_measure = Measure.VBAC
     db.session.commit()
+    mark_change(trust, date(2024, 9, 1), "VBAC clinic opened", actor=staff)
     path = f"/stories/{story.id}"
 
     # The trust has not published its charts: the public sees the typed rates only.
@@ -93,6 +94,8 @@ def test_readers_see_the_chart_as_their_role_allows(client: FlaskClient) -> None
     assert "left out of the chart" in section
     assert section.count("<circle") == 2 * 13  # March 2024 is left out, in both drawings
     assert "Rates typed into the story by the trust" in page
+    assert "September 2024: <bdi>Change: VBAC clinic opened</bdi>" in section
+    assert section.count("portal-spc-chart__change") == 2  # the line, in both drawings
 
     sign_in(client, staff)
     section = chart_section(client.get(path).get_data(as_text=True))
