@@ -111,8 +111,16 @@ def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{base_url}/account")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
-    # The URL changes before the page's scripts have run: a click that came before htmx had
-    # set the page up would send a plain form instead (seen on a loaded machine).
+    scripts_have_run(page)
+
+
+def scripts_have_run(page: Page) -> None:
+    """Wait until the page reached by a click has run its scripts.
+
+    The URL and the heading change before they have: a click that came before htmx had set the
+    page up would send a plain form instead (seen on a loaded machine). ``page.goto`` waits for
+    this already; following a link does not.
+    """
     page.wait_for_load_state("load")
 
 

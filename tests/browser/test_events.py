@@ -29,6 +29,7 @@ from tests.browser.helpers import (
     assert_accessible,
     check_and_save,
     problems_of,
+    scripts_have_run,
     sign_in,
 )
 from tests.conftest import PASSWORD, make_user
@@ -122,6 +123,7 @@ def plan_publish_change_and_cancel(page: Page, live_server: str, email: str) -> 
     # Plan: the event is saved as a draft, and the page says so.
     page.get_by_role("link", name="Plan an event", exact=True).click()
     expect(heading(page)).to_have_text("Plan a network event")
+    scripts_have_run(page)
     title = unique("Breech babies: choices before an elective caesarean")
     fill_event_form(page, title=title, day=today_in_london() + timedelta(days=60))
     page.get_by_role("button", name="Save as draft").click()
@@ -142,6 +144,7 @@ def plan_publish_change_and_cancel(page: Page, live_server: str, email: str) -> 
     # Change the title.
     page.get_by_role("link", name="Change the details").click()
     expect(heading(page)).to_have_text("Change event details")
+    scripts_have_run(page)
     expect(page.get_by_label("Title", exact=True)).to_have_value(title)
     new_title = unique("Breech babies: reviewing elective caesarean decisions")
     page.get_by_label("Title", exact=True).fill(new_title)
@@ -155,6 +158,7 @@ def plan_publish_change_and_cancel(page: Page, live_server: str, email: str) -> 
     cancel_url = f"{event_url}/cancel"
     expect(page).to_have_url(cancel_url)
     expect(heading(page)).to_have_text("Cancel this event")
+    scripts_have_run(page)
     with page.expect_response(cancel_url) as answer:
         page.get_by_role("button", name="Cancel event", exact=True).click()
     assert answer.value.status == 422

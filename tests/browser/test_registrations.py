@@ -39,6 +39,7 @@ from tests.browser.helpers import (
     assert_accessible,
     check_and_save,
     problems_of,
+    scripts_have_run,
     sign_in,
 )
 from tests.conftest import PASSWORD
@@ -298,6 +299,7 @@ def book_three(page: Page, live_server: str, cast: Cast, party: Party, *, javasc
     card.get_by_role("link", name="Book places").click()
     expect(page).to_have_url(f"{live_server}{cast.event_path}/book")
     expect(heading(page)).to_have_text("Book places")
+    scripts_have_run(page)
     expect(page.locator("#places-left")).to_have_text("2 of 2 places left.")
     expect(person(page, 1)).to_be_visible()
     expect(person(page, 2)).to_have_count(0)
