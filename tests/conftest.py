@@ -7,7 +7,6 @@ The database is SQLite in a temporary folder, or PostgreSQL when TEST_DATABASE_U
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,23 +14,18 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
-from portal.auth.models import Role, User
-from portal.auth.service import create_user
 from portal.extensions import db
-from portal.regions.models import Region, Trust
-from portal.regions.service import region_by_slug, seed_regions
+from portal.regions.service import seed_regions
 from portal.web.pagecache import page_cache
+from tests.client import PortalClient
 
 #: Fixtures shared by several folders: an SMTP server on loopback (`smtp_server`).
 pytest_plugins = ["tests.mail.local_smtp"]
-
-PASSWORD = "correct horse battery staple"
 
 # Cheap argon2 parameters: tests hash many passwords; production uses OWASP's.
 TEST_SETTINGS: dict[str, Any] = {
@@ -71,7 +65,9 @@ def make_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
         "INSTANCE_PATH": str(instance),
         **overrides,
     }
-    return create_app(settings)
+    app = create_app(settings)
+    app.test_client_class = PortalClient
+    return app
 
 
 def reset_database(app: Flask) -> None:
@@ -143,7 +139,6 @@ def app(_migrated_app: Flask) -> Iterator[Flask]:
         )
         original = db.session
         db.session = session
-        app.test_client_class = RequestIsolatingClient
         # Pages kept by an earlier test describe data that was rolled back.
         page_cache(app).clear()
         app.extensions.pop("feed_freshness", None)
@@ -165,19 +160,6 @@ def _reset_rate_limits(app: Flask) -> None:
         limiter.reset()
 
 
-class RequestIsolatingClient(FlaskClient):
-    """Each request gets its own app context, as in a real server: a fresh `g` and its own
-    database session (on the test's connection); the test's session then reads afresh. The
-    answer is read whole and closed, as a server does, so work queued for after it has run."""
-
-    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def,override]
-        kwargs.setdefault("buffered", True)
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        db.session.expire_all()
-        return response
-
-
 @pytest.fixture
 def app_factory(database_url: str, tmp_path: Path) -> Iterator[Any]:
     """Build extra apps with other settings; their database connections are closed afterwards."""
@@ -195,94 +177,10 @@ def app_factory(database_url: str, tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
+def client(app: Flask) -> PortalClient:
     return app.test_client()
 
 
 @pytest.fixture
 def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
-
-
-# --- Factories ---------------------------------------------------------------------------
-
-
-def region(slug: str = "london") -> Region:
-    found = region_by_slug(slug)
-    assert found is not None
-    return found
-
-
-def make_trust(
-    name: str = "Test Hospitals NHS Trust",
-    ods_code: str = "RT1",
-    slug: str = "london",
-    participating: bool = True,
-) -> Trust:
-    trust = Trust(name=name, ods_code=ods_code, region=region(slug), participating=participating)
-    db.session.add(trust)
-    db.session.flush()
-    return trust
-
-
-def make_user(
-    role: Role | str = Role.ADMIN,
-    email: str | None = None,
-    *,
-    region_slug: str | None = None,
-    trust: Trust | None = None,
-    name: str = "Test Person",
-    password: str = PASSWORD,
-) -> User:
-    role = Role(role)
-    if role is Role.COORDINATOR and region_slug is None:
-        region_slug = "london"
-    if role is Role.TRUST and trust is None:
-        trust = make_trust()
-    user = create_user(
-        email or f"{role.value}.{db.session.query(User).count() + 1}@example.org",
-        role,
-        name=name,
-        password=password,
-        region=region(region_slug) if region_slug else None,
-        trust=trust,
-    )
-    db.session.commit()
-    return user
-
-
-# --- Request helpers ---------------------------------------------------------------------
-
-CSRF_FIELD = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|'
-    r'name="csrf_token" value="([^"]+)"'
-)
-CSRF_HEADER = re.compile(r"X-CSRFToken&#34;: &#34;([^&]+)&#34;")
-
-
-def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
-    """The CSRF token of the client's session, read from a page the way a browser gets it."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_FIELD.search(html)
-    if match:
-        return match.group(1) or match.group(2)
-    match = CSRF_HEADER.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
-    token = csrf_token(client, "/sign-in")
-    response = client.post(
-        "/sign-in", data={"email": user.email, "password": password, "csrf_token": token}
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-
-
-def post(client: FlaskClient, path: str, data: dict[str, Any] | None = None, **kwargs: Any):  # type: ignore[no-untyped-def]
-    """POST a form with the session's CSRF token, as the browser would."""
-    token = csrf_token(client, kwargs.pop("token_from", "/account"))
-    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
-
-
-HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/account"}

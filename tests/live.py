@@ -16,7 +16,8 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from portal.extensions import db
-from tests.conftest import NO_SIGN_IN_LIMITS, PASSWORD, make_app, reset_database
+from tests.conftest import NO_SIGN_IN_LIMITS, make_app, reset_database
+from tests.factories import PASSWORD
 
 T = TypeVar("T")
 

@@ -28,7 +28,6 @@ from typing import Any
 
 import pytest
 from flask import Flask, url_for
-from flask.testing import FlaskClient
 from sqlalchemy import Connection, select
 from werkzeug.test import TestResponse
 
@@ -38,12 +37,11 @@ from portal.extensions import db
 from portal.measures.service import mark_change, record_month
 from portal.registrations.service import book_places
 from portal.stories.service import submit
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
+from tests.client import HTMX, PortalClient
 from tests.events.helpers import form_data as event_form_data
-from tests.events.helpers import make_event
+from tests.factories import draft, make_event, make_trust, make_user, published
 from tests.mail.helpers import failed
 from tests.registrations.helpers import person
-from tests.stories.helpers import draft, published
 from tests.stories.helpers import form_data as story_form_data
 
 # --- Outcomes ----------------------------------------------------------------------------------
@@ -463,7 +461,7 @@ def cases(app: Flask, values: Mapping[str, Any]) -> list[Case]:
 
 
 def send(
-    client: FlaskClient, case: Case, token: str | None, headers: Mapping[str, str]
+    client: PortalClient, case: Case, token: str | None, headers: Mapping[str, str]
 ) -> TestResponse:
     if case.method == "GET":
         return client.get(case.path, headers=dict(headers))
@@ -521,19 +519,19 @@ class SignedInClients:
             "anonymous": [],
             "owner": ["owner_staff", "owner_coordinator"],
         }.get(role, [role])
-        self.clients: dict[str, FlaskClient] = {}
+        self.clients: dict[str, PortalClient] = {}
         self.tokens: dict[str, str] = {}
         if role == "anonymous":
             client = app.test_client()
             self.clients["anonymous"] = client
-            self.tokens["anonymous"] = csrf_token(client, "/sign-in")
+            self.tokens["anonymous"] = client.csrf_token("/sign-in")
         for label in labels:
             client = app.test_client()
-            sign_in(client, world.people[label])
+            client.sign_in(world.people[label])
             self.clients[label] = client
-            self.tokens[label] = csrf_token(client, "/account")
+            self.tokens[label] = client.csrf_token("/account")
 
-    def for_case(self, role: str, access: Access) -> Iterator[tuple[str, FlaskClient]]:
+    def for_case(self, role: str, access: Access) -> Iterator[tuple[str, PortalClient]]:
         if role != "owner":
             yield role, self.clients[role]
             return
@@ -547,7 +545,7 @@ class Isolated:
     session cookie back: each request sees the same world (a deleted draft is there for the next,
     a sign-out does not sign the client out)."""
 
-    def __init__(self, app: Flask, connection: Connection, client: FlaskClient) -> None:
+    def __init__(self, app: Flask, connection: Connection, client: PortalClient) -> None:
         self.cookie_name = app.config["SESSION_COOKIE_NAME"]
         self.connection = connection
         self.client = client

@@ -13,7 +13,7 @@ from portal.events.service import allowance
 from portal.extensions import db
 from portal.regions.models import Trust
 from portal.web.dates import programme_year, today_in_london
-from tests.conftest import region
+from tests.factories import region
 
 
 def test_demo_creates_flagged_data_for_every_role_and_prints_log_ins(

@@ -47,7 +47,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
@@ -67,10 +66,10 @@ from portal.registrations.models import JobRole
 from portal.stories.models import Measure, Pathway
 from portal.stories.service import submit
 from portal.web import uploads
-from tests.conftest import PASSWORD, csrf_token, make_trust, make_user
-from tests.events.helpers import future, make_event
+from tests.client import PortalClient
+from tests.events.helpers import future
+from tests.factories import PASSWORD, draft, make_event, make_trust, make_user, published
 from tests.registrations.helpers import book
-from tests.stories.helpers import draft, published
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
@@ -533,21 +532,21 @@ class World:
         if who not in self.sessions:
             limiter.reset()
             client = self.app.test_client()
-            token = csrf_token(client, "/sign-in")
+            token = client.csrf_token("/sign-in")
             if who != "anonymous":
                 response = client.post(
                     "/sign-in",
                     data={"email": self.emails[who], "password": PASSWORD, "csrf_token": token},
                 )
                 assert response.status_code == 303, response.get_data(as_text=True)
-                token = csrf_token(client, "/account")
+                token = client.csrf_token("/account")
             cookie = client.get_cookie(self.app.config["SESSION_COOKIE_NAME"])
             assert cookie is not None
             self.sessions[who] = Saved(cookie.value, token)
             db.session.remove()
         return self.sessions[who]
 
-    def client(self, who: str) -> tuple[FlaskClient, str]:
+    def client(self, who: str) -> tuple[PortalClient, str]:
         saved = self.session_for(who)
         client = self.app.test_client()
         client.set_cookie(self.app.config["SESSION_COOKIE_NAME"], saved.cookie)
@@ -677,7 +676,7 @@ class Form:
     setup: st.SearchStrategy[Any] = NOTHING_TO_SET_UP
     # Runs inside the example before the snapshot, with the drawn setup and the submission (which
     # it may complete); may return another path to post to.
-    prepare: Callable[[FlaskClient, str, World, Any, dict[str, Any]], str | None] | None = None
+    prepare: Callable[[PortalClient, str, World, Any, dict[str, Any]], str | None] | None = None
     # Whether the valid submission changes the database (a preview or a keep-alive does not).
     changes_database: bool = True
     # GET for the search and filter forms: sent as a query string, and they never change anything.
@@ -883,7 +882,7 @@ def trusts_csv(rows: list[tuple[str, ...]]) -> bytes:
 
 
 def upload_first(
-    client: FlaskClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
+    client: PortalClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
 ) -> str | None:
     """The import applies an upload this session made, previewed first (the fingerprint the form
     carries comes from the preview)."""
@@ -908,7 +907,7 @@ def upload_first(
 
 
 def upload_counts_first(
-    client: FlaskClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
+    client: PortalClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
 ) -> str | None:
     """The counts import applies an upload this session made, previewed first."""
     content = COUNTS_CSV if rows is None else counts_csv(rows)

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import event, insert, select
 
 from portal.audit.models import AuditEntry
@@ -29,7 +28,8 @@ from portal.registrations.models import JobRole, Registration, RegistrationState
 from portal.stories.models import Measure, Pathway, Story, StoryMeasure, StoryPathway, StoryState
 from portal.web.dates import programme_year, today_in_london
 from portal.web.pagecache import page_cache
-from tests.conftest import make_user, sign_in
+from tests.client import PortalClient
+from tests.factories import make_user
 
 # (who, path): {names} are filled from the first region's objects.
 PAGES = [
@@ -245,7 +245,7 @@ def counter(app: Flask) -> Iterator[StatementCounter]:
         event.remove(db.engine, "before_cursor_execute", counting)
 
 
-def statements(client: FlaskClient, counter: StatementCounter, path: str) -> int:
+def statements(client: PortalClient, counter: StatementCounter, path: str) -> int:
     from portal.feeds.routes import built_feeds
 
     # Count each page's whole work, not what a cache kept from the request before.
@@ -283,7 +283,7 @@ def test_no_page_runs_more_statements_with_ten_times_the_data(
         "event": upcoming.id,
         "story": story.id,
     }
-    clients: dict[str, FlaskClient] = {"anonymous": app.test_client()}
+    clients: dict[str, PortalClient] = {"anonymous": app.test_client()}
     people = {
         "trust": make_user("trust", "budget.trust@example.org", trust=trust),
         "coordinator": make_user(
@@ -293,7 +293,7 @@ def test_no_page_runs_more_statements_with_ten_times_the_data(
     }
     for role, person in people.items():
         clients[role] = app.test_client()
-        sign_in(clients[role], person)
+        clients[role].sign_in(person)
 
     def count_all() -> dict[str, int]:
         return {

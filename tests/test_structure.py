@@ -30,6 +30,8 @@ LAYERS = [
     ("registrations",),
     # Each trust's monthly counts and their charts, with the events its staff attended.
     ("measures",),
+    # Where each trust's caesareans come from (Robson groups), charted as the measures are.
+    ("robson",),
     ("feeds",),
     ("stories",),
     # Pages that show several features together, the programme team's tools, the demo data.

@@ -29,8 +29,9 @@ from portal.auth.service import create_user
 from portal.extensions import db
 from portal.mail.models import MailStatus, OutboxMessage
 from portal.mail.service import queue_message
-from tests.conftest import PASSWORD, make_app, reset_database
-from tests.events.helpers import form_data, make_event
+from tests.conftest import make_app, reset_database
+from tests.events.helpers import form_data
+from tests.factories import PASSWORD, make_event
 from tests.live import Browserless, LiveServer, run_in_parallel
 from tests.mail.local_smtp import LocalSmtpServer
 from tests.registrations.race import (

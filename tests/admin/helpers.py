@@ -5,34 +5,26 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
-from tests.conftest import csrf_token, make_user, sign_in
+from tests.client import PortalClient
+from tests.factories import make_user
 
 CSV_HEADER = "name,ods_code,region,participating\n"
 
 
-def signed_in_admin(client: FlaskClient, email: str = "boss@example.org") -> User:
+def signed_in_admin(client: PortalClient, email: str = "boss@example.org") -> User:
     admin = make_user("admin", email, name="Bea Boss")
-    sign_in(client, admin)
+    client.sign_in(admin)
     return admin
 
 
-def form_post(
-    client: FlaskClient, path: str, data: dict[str, Any], *, headers: dict[str, str] | None = None
-):  # type: ignore[no-untyped-def]
-    """POST a form with the session's CSRF token (taken from `path` itself, like a browser)."""
-    token = csrf_token(client, "/admin/trusts/new")
-    return client.post(path, data={**data, "csrf_token": token}, headers=headers or {})
-
-
-def upload(client: FlaskClient, content: bytes | str, filename: str = "trusts.csv", **kwargs: Any):  # type: ignore[no-untyped-def]
+def upload(client: PortalClient, content: bytes | str, filename: str = "trusts.csv", **kwargs: Any):  # type: ignore[no-untyped-def]
     data = content.encode() if isinstance(content, str) else content
-    token = csrf_token(client, "/admin/trusts/new")
+    token = client.csrf_token("/admin/trusts/new")
     response = client.post(
         "/admin/trusts/import",
         data={"csv_file": (io.BytesIO(data), filename), "csrf_token": token},

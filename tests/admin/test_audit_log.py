@@ -7,13 +7,13 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 from tests.admin.helpers import signed_in_admin
-from tests.conftest import HTMX, make_user
+from tests.client import HTMX, PortalClient
+from tests.factories import make_user
 
 
 def entry(
@@ -57,7 +57,7 @@ def rows_of(response) -> list[list[str]]:  # type: ignore[no-untyped-def]
     return list(csv.reader(io.StringIO(text[1:])))
 
 
-def test_entries_are_listed_newest_first_with_before_and_after(client: FlaskClient) -> None:
+def test_entries_are_listed_newest_first_with_before_and_after(client: PortalClient) -> None:
     admin = signed_in_admin(client)
     clear_log()
     entry(
@@ -84,7 +84,7 @@ def test_entries_are_listed_newest_first_with_before_and_after(client: FlaskClie
     assert "ods_code:" not in html.split("trust.updated")[1].split("</tr>")[0]
 
 
-def test_the_log_comes_50_entries_to_a_page_keeping_the_filters(client: FlaskClient) -> None:
+def test_the_log_comes_50_entries_to_a_page_keeping_the_filters(client: PortalClient) -> None:
     admin = signed_in_admin(client)
     clear_log()
     start = datetime(2026, 2, 1, tzinfo=UTC)
@@ -99,7 +99,7 @@ def test_the_log_comes_50_entries_to_a_page_keeping_the_filters(client: FlaskCli
     assert "region" not in results(second)
 
 
-def test_filters_by_person_object_type_and_action(client: FlaskClient) -> None:
+def test_filters_by_person_object_type_and_action(client: PortalClient) -> None:
     admin = signed_in_admin(client)
     other = make_user("admin", "other.admin@example.org")
     clear_log()
@@ -146,7 +146,7 @@ def test_filters_by_person_object_type_and_action(client: FlaskClient) -> None:
     ids=["bst", "gmt"],
 )
 def test_the_date_range_is_a_range_of_london_days(
-    client: FlaskClient, day: str, inside: list[datetime], outside: list[datetime]
+    client: PortalClient, day: str, inside: list[datetime], outside: list[datetime]
 ) -> None:
     signed_in_admin(client)
     clear_log()
@@ -166,7 +166,7 @@ def test_the_date_range_is_a_range_of_london_days(
     assert sorted(row[4] for row in exported[1:]) == ["IN0", "IN1"]
 
 
-def test_only_a_start_or_only_an_end_date_is_fine(client: FlaskClient) -> None:
+def test_only_a_start_or_only_an_end_date_is_fine(client: PortalClient) -> None:
     signed_in_admin(client)
     clear_log()
     entry("trust.updated", datetime(2026, 1, 1, tzinfo=UTC), object_id="OLD")
@@ -193,7 +193,7 @@ def test_only_a_start_or_only_an_end_date_is_fine(client: FlaskClient) -> None:
     ],
 )
 def test_a_bad_date_gets_a_message_by_the_field(
-    client: FlaskClient, query: str, message: str
+    client: PortalClient, query: str, message: str
 ) -> None:
     signed_in_admin(client)
     response = client.get(f"/admin/audit?{query}")
@@ -205,7 +205,7 @@ def test_a_bad_date_gets_a_message_by_the_field(
 
 
 def test_htmx_filtering_gets_the_results_or_the_whole_form_after_an_error(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     admin = signed_in_admin(client)
     entry("trust.created", datetime(2026, 1, 10, tzinfo=UTC), actor=admin)
@@ -235,7 +235,7 @@ def test_htmx_filtering_gets_the_results_or_the_whole_form_after_an_error(
     assert "There is a problem" not in fixed_html and 'hx-target="#audit-results"' in fixed_html
 
 
-def test_the_csv_export_holds_the_filtered_entries(client: FlaskClient) -> None:
+def test_the_csv_export_holds_the_filtered_entries(client: PortalClient) -> None:
     admin = signed_in_admin(client)
     clear_log()
     entry(
@@ -268,7 +268,7 @@ def test_the_csv_export_holds_the_filtered_entries(client: FlaskClient) -> None:
     assert 'href="/admin/audit.csv?object_type=trust"' in html
 
 
-def test_the_csv_export_neutralises_spreadsheet_formulas(client: FlaskClient) -> None:
+def test_the_csv_export_neutralises_spreadsheet_formulas(client: PortalClient) -> None:
     signed_in_admin(client)
     clear_log()
     entry(
@@ -284,7 +284,7 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(client: FlaskClient) ->
     assert oldest[2:5] == ['\'=HYPERLINK("http://evil.example")', "'+trust", "'-1+1"]
 
 
-def test_an_empty_log_says_so(client: FlaskClient) -> None:
+def test_an_empty_log_says_so(client: PortalClient) -> None:
     signed_in_admin(client)
     clear_log()
     html = client.get("/admin/audit").get_data(as_text=True)
@@ -295,12 +295,10 @@ def test_an_empty_log_says_so(client: FlaskClient) -> None:
     ]
 
 
-def test_changes_in_the_directory_show_up_in_the_log(client: FlaskClient) -> None:
-    from tests.admin.helpers import form_post
+def test_changes_in_the_directory_show_up_in_the_log(client: PortalClient) -> None:
 
     signed_in_admin(client)
-    form_post(
-        client,
+    client.post_form(
         "/admin/trusts/new",
         {"name": "Logged NHS Trust", "ods_code": "RL1", "region": "london"},
     )

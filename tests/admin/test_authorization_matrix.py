@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
+from tests.client import HTMX, PortalClient
+from tests.factories import make_trust, make_user
 
 KNOWN_ADMIN_ENDPOINTS = {
     "admin.audit_csv",
@@ -49,16 +49,16 @@ def admin_requests(app: Flask, values: dict[str, Any]) -> list[tuple[str, str, s
     return requests
 
 
-def client_for(app: Flask, role: str, trust: Any) -> FlaskClient:
+def client_for(app: Flask, role: str, trust: Any) -> PortalClient:
     client = app.test_client()
     if role == "trust":
-        sign_in(client, make_user("trust", "matrix.trust@example.org", trust=trust))
+        client.sign_in(make_user("trust", "matrix.trust@example.org", trust=trust))
     elif role == "coordinator":
-        sign_in(
-            client, make_user("coordinator", "matrix.coordinator@example.org", region_slug="london")
+        client.sign_in(
+            make_user("coordinator", "matrix.coordinator@example.org", region_slug="london")
         )
     elif role == "admin":
-        sign_in(client, make_user("admin", "matrix.admin@example.org"))
+        client.sign_in(make_user("admin", "matrix.admin@example.org"))
     return client
 
 
@@ -78,7 +78,7 @@ def test_admin_routes_answer_each_role_as_expected(app: Flask, role: str, htmx: 
     )
     client = client_for(app, role, trust)
     headers = HTMX if htmx else {}
-    token = csrf_token(client, "/sign-in" if role == "anonymous" else "/account")
+    token = client.csrf_token("/sign-in" if role == "anonymous" else "/account")
     for endpoint, method, path in requests:
         if method == "GET":
             response = client.get(path, headers=headers)
@@ -129,7 +129,7 @@ def test_people_routes_for_trust_staff_and_coordinators(app: Flask, htmx: bool) 
     }
     for role in ("trust", "coordinator"):
         client = client_for(app, role, own.trust)
-        token = csrf_token(client, "/account")
+        token = client.csrf_token("/account")
         for method, pattern in PEOPLE_PAGES:
             path = pattern.format(other=other.id, own=own.id)
             if method == "GET":

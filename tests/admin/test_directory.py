@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.service import region_by_slug, trust_by_code
-from tests.admin.helpers import audit_entries, directory_entries, form_post, signed_in_admin
-from tests.conftest import HTMX, make_trust
+from tests.admin.helpers import audit_entries, directory_entries, signed_in_admin
+from tests.client import HTMX, PortalClient
+from tests.factories import make_trust
 
 # --- The list of trusts ------------------------------------------------------------------
 
 
-def test_trusts_are_searched_by_name_or_ods_code_and_filtered(client: FlaskClient) -> None:
+def test_trusts_are_searched_by_name_or_ods_code_and_filtered(client: PortalClient) -> None:
     make_trust("Leeds Teaching Hospitals NHS Trust", "RR8", "yorkshire-and-the-humber")
     make_trust("Sheffield Teaching Hospitals NHS Trust", "RHQ", "yorkshire-and-the-humber", False)
     make_trust("Barts Health NHS Trust", "R1H", "london")
@@ -37,7 +37,7 @@ def test_trusts_are_searched_by_name_or_ods_code_and_filtered(client: FlaskClien
     assert "Sheffield" not in taking_part and "2 trusts found." in taking_part
 
 
-def test_unknown_filters_are_ignored_and_wildcards_are_literal(client: FlaskClient) -> None:
+def test_unknown_filters_are_ignored_and_wildcards_are_literal(client: PortalClient) -> None:
     make_trust("Leeds Teaching Hospitals NHS Trust", "RR8", "yorkshire-and-the-humber")
     signed_in_admin(client)
     html = client.get("/admin/trusts?region=atlantis&participating=maybe").get_data(as_text=True)
@@ -46,13 +46,13 @@ def test_unknown_filters_are_ignored_and_wildcards_are_literal(client: FlaskClie
     assert "No trusts match your search" in nothing
 
 
-def test_the_empty_directory_says_how_to_add_trusts(client: FlaskClient) -> None:
+def test_the_empty_directory_says_how_to_add_trusts(client: PortalClient) -> None:
     signed_in_admin(client)
     html = client.get("/admin/trusts").get_data(as_text=True)
     assert "0 trusts." in html and "No trusts have been added yet." in html
 
 
-def test_htmx_search_gets_only_the_results(client: FlaskClient) -> None:
+def test_htmx_search_gets_only_the_results(client: PortalClient) -> None:
     make_trust("Leeds Teaching Hospitals NHS Trust", "RR8", "yorkshire-and-the-humber")
     signed_in_admin(client)
     fragment = client.get(
@@ -66,7 +66,7 @@ def test_htmx_search_gets_only_the_results(client: FlaskClient) -> None:
 
 
 def test_the_search_form_works_without_javascript_and_updates_the_address(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     signed_in_admin(client)
     html = client.get("/admin/trusts").get_data(as_text=True)
@@ -74,7 +74,7 @@ def test_the_search_form_works_without_javascript_and_updates_the_address(
     assert 'hx-get="/admin/trusts"' in html and 'hx-push-url="true"' in html
 
 
-def test_trusts_come_25_to_a_page_keeping_the_filters(client: FlaskClient) -> None:
+def test_trusts_come_25_to_a_page_keeping_the_filters(client: PortalClient) -> None:
     for n in range(30):
         make_trust(f"Trust {n:02} NHS Trust", f"YP{n:03}", "london")
     make_trust("Elsewhere NHS Trust", "YQ001", "north-west")
@@ -91,10 +91,9 @@ def test_trusts_come_25_to_a_page_keeping_the_filters(client: FlaskClient) -> No
 # --- Adding a trust ----------------------------------------------------------------------
 
 
-def test_an_admin_adds_a_trust_and_it_is_audited(client: FlaskClient) -> None:
+def test_an_admin_adds_a_trust_and_it_is_audited(client: PortalClient) -> None:
     admin = signed_in_admin(client)
-    response = form_post(
-        client,
+    response = client.post_form(
         "/admin/trusts/new",
         {"name": "  Leeds Teaching Hospitals NHS Trust ", "ods_code": "rr8", "region": "london"},
     )
@@ -119,10 +118,9 @@ def test_an_admin_adds_a_trust_and_it_is_audited(client: FlaskClient) -> None:
     ).get_data(as_text=True)
 
 
-def test_adding_a_trust_with_htmx_sends_the_browser_to_the_list(client: FlaskClient) -> None:
+def test_adding_a_trust_with_htmx_sends_the_browser_to_the_list(client: PortalClient) -> None:
     signed_in_admin(client)
-    response = form_post(
-        client,
+    response = client.post_form(
         "/admin/trusts/new",
         {
             "name": "Barts Health NHS Trust",
@@ -156,12 +154,12 @@ VALID = {"name": "Barts Health NHS Trust", "ods_code": "R1H", "region": "london"
     ],
 )
 def test_a_new_trust_with_a_problem_is_refused_and_nothing_is_saved(
-    client: FlaskClient, change: dict[str, str], message: str
+    client: PortalClient, change: dict[str, str], message: str
 ) -> None:
     make_trust("Sheffield Teaching Hospitals NHS Trust", "RHQ", "yorkshire-and-the-humber")
     signed_in_admin(client)
     before = db.session.scalar(select(db.func.count(Trust.id)))
-    response = form_post(client, "/admin/trusts/new", {**VALID, **change})
+    response = client.post_form("/admin/trusts/new", {**VALID, **change})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "There is a problem" in html and message in html
@@ -170,9 +168,9 @@ def test_a_new_trust_with_a_problem_is_refused_and_nothing_is_saved(
     assert directory_entries() == []
 
 
-def test_htmx_validation_gets_the_form_back_in_place(client: FlaskClient) -> None:
+def test_htmx_validation_gets_the_form_back_in_place(client: PortalClient) -> None:
     signed_in_admin(client)
-    response = form_post(client, "/admin/trusts/new", {**VALID, "name": ""}, headers=HTMX)
+    response = client.post_form("/admin/trusts/new", {**VALID, "name": ""}, headers=HTMX)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert html.lstrip().startswith('<div id="trust-form">') and "Enter the trust" in html
@@ -181,14 +179,13 @@ def test_htmx_validation_gets_the_form_back_in_place(client: FlaskClient) -> Non
 # --- Changing a trust --------------------------------------------------------------------
 
 
-def test_an_admin_changes_a_trust_including_its_ods_code(client: FlaskClient) -> None:
+def test_an_admin_changes_a_trust_including_its_ods_code(client: PortalClient) -> None:
     trust = make_trust("Old Name NHS Trust", "RA1", "london", participating=False)
     admin = signed_in_admin(client)
     form = client.get(f"/admin/trusts/{trust.id}/edit").get_data(as_text=True)
     assert 'value="Old Name NHS Trust"' in form and 'value="RA1"' in form
     assert '<option value="london" selected>' in form
-    response = form_post(
-        client,
+    response = client.post_form(
         f"/admin/trusts/{trust.id}/edit",
         {
             "name": "New Name NHS Trust",
@@ -221,11 +218,10 @@ def test_an_admin_changes_a_trust_including_its_ods_code(client: FlaskClient) ->
     }
 
 
-def test_saving_a_trust_unchanged_writes_no_audit_entry(client: FlaskClient) -> None:
+def test_saving_a_trust_unchanged_writes_no_audit_entry(client: PortalClient) -> None:
     trust = make_trust("Same NHS Trust", "RA1", "london", participating=True)
     signed_in_admin(client)
-    response = form_post(
-        client,
+    response = client.post_form(
         f"/admin/trusts/{trust.id}/edit",
         {"name": "Same NHS Trust", "ods_code": "RA1", "region": "london", "participating": "y"},
     )
@@ -236,12 +232,11 @@ def test_saving_a_trust_unchanged_writes_no_audit_entry(client: FlaskClient) -> 
     )
 
 
-def test_a_trust_cannot_take_another_trusts_ods_code(client: FlaskClient) -> None:
+def test_a_trust_cannot_take_another_trusts_ods_code(client: PortalClient) -> None:
     make_trust("First NHS Trust", "RA1", "london")
     second = make_trust("Second NHS Trust", "RA2", "london")
     signed_in_admin(client)
-    response = form_post(
-        client,
+    response = client.post_form(
         f"/admin/trusts/{second.id}/edit",
         {"name": "Second NHS Trust renamed", "ods_code": "ra1", "region": "london"},
     )
@@ -252,14 +247,14 @@ def test_a_trust_cannot_take_another_trusts_ods_code(client: FlaskClient) -> Non
     assert directory_entries() == []
 
 
-def test_changing_an_unknown_trust_is_not_found(client: FlaskClient) -> None:
+def test_changing_an_unknown_trust_is_not_found(client: PortalClient) -> None:
     signed_in_admin(client)
     assert client.get("/admin/trusts/999999/edit").status_code == 404
-    assert form_post(client, "/admin/trusts/999999/edit", VALID).status_code == 404
+    assert client.post_form("/admin/trusts/999999/edit", VALID).status_code == 404
 
 
 def test_the_database_refusing_a_duplicate_code_is_shown_by_the_field(
-    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    client: PortalClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two admins saving the same new code at once: the loser gets the message, not a 500."""
     make_trust("First NHS Trust", "RA1", "london")
@@ -269,8 +264,7 @@ def test_the_database_refusing_a_duplicate_code_is_shown_by_the_field(
     # The form's check sees no clash (as if the other trust were saved a moment later).
     monkeypatch.setattr(service, "ods_code_in_use", lambda code, other_than=None: False)
     monkeypatch.setattr("portal.admin.forms.ods_code_in_use", lambda code, other_than=None: False)
-    response = form_post(
-        client,
+    response = client.post_form(
         "/admin/trusts/new",
         {"name": "Clash NHS Trust", "ods_code": "RA1", "region": "london"},
     )
@@ -283,7 +277,7 @@ def test_the_database_refusing_a_duplicate_code_is_shown_by_the_field(
 # --- Regions -----------------------------------------------------------------------------
 
 
-def test_the_regions_list_shows_the_ten_shas_with_trust_counts(client: FlaskClient) -> None:
+def test_the_regions_list_shows_the_ten_shas_with_trust_counts(client: PortalClient) -> None:
     make_trust("A NHS Trust", "RA1", "london", participating=True)
     make_trust("B NHS Trust", "RA2", "london", participating=False)
     signed_in_admin(client)
@@ -304,7 +298,7 @@ REGION = {
 }
 
 
-def test_an_admin_changes_a_regions_names_and_contact(client: FlaskClient) -> None:
+def test_an_admin_changes_a_regions_names_and_contact(client: PortalClient) -> None:
     london = region_by_slug("london")
     assert london is not None
     london.contact_name, london.contact_is_demo = "Sam Patel (demo)", True
@@ -313,8 +307,8 @@ def test_an_admin_changes_a_regions_names_and_contact(client: FlaskClient) -> No
     form = client.get("/admin/regions/london/edit").get_data(as_text=True)
     assert "These contact details are invented" in form
 
-    response = form_post(
-        client, "/admin/regions/london/edit", {**REGION, "name": "NHS London (pan-London)"}
+    response = client.post_form(
+        "/admin/regions/london/edit", {**REGION, "name": "NHS London (pan-London)"}
     )
     assert response.status_code == 303 and response.headers["Location"] == "/admin/regions"
     db.session.refresh(london)
@@ -334,14 +328,13 @@ def test_an_admin_changes_a_regions_names_and_contact(client: FlaskClient) -> No
     assert "Priya Shah" in public and "These contact details are invented" not in public
 
 
-def test_a_demo_contact_stays_demo_when_only_the_name_changes(client: FlaskClient) -> None:
+def test_a_demo_contact_stays_demo_when_only_the_name_changes(client: PortalClient) -> None:
     london = region_by_slug("london")
     assert london is not None
     london.contact_name, london.contact_is_demo = "Sam Patel (demo)", True
     db.session.commit()
     signed_in_admin(client)
-    response = form_post(
-        client,
+    response = client.post_form(
         "/admin/regions/london/edit",
         {"name": "NHS London", "short_name": "Greater London", "contact_name": "Sam Patel (demo)"},
     )
@@ -363,10 +356,10 @@ def test_a_demo_contact_stays_demo_when_only_the_name_changes(client: FlaskClien
     ],
 )
 def test_a_region_change_with_a_problem_is_refused(
-    client: FlaskClient, change: dict[str, str], message: str
+    client: PortalClient, change: dict[str, str], message: str
 ) -> None:
     signed_in_admin(client)
-    response = form_post(client, "/admin/regions/london/edit", {**REGION, **change})
+    response = client.post_form("/admin/regions/london/edit", {**REGION, **change})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "There is a problem" in html and message in html
@@ -375,15 +368,15 @@ def test_a_region_change_with_a_problem_is_refused(
     assert directory_entries() == []
 
 
-def test_region_validation_with_htmx_swaps_the_form(client: FlaskClient) -> None:
+def test_region_validation_with_htmx_swaps_the_form(client: PortalClient) -> None:
     signed_in_admin(client)
-    response = form_post(
-        client, "/admin/regions/london/edit", {**REGION, "contact_email": "nope"}, headers=HTMX
+    response = client.post_form(
+        "/admin/regions/london/edit", {**REGION, "contact_email": "nope"}, headers=HTMX
     )
     assert response.status_code == 422
     assert response.get_data(as_text=True).lstrip().startswith('<div id="region-form">')
 
 
-def test_changing_an_unknown_region_is_not_found(client: FlaskClient) -> None:
+def test_changing_an_unknown_region_is_not_found(client: PortalClient) -> None:
     signed_in_admin(client)
     assert client.get("/admin/regions/atlantis/edit").status_code == 404

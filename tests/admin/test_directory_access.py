@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from tests.admin.helpers import signed_in_admin
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
+from tests.client import HTMX, PortalClient
+from tests.factories import make_trust, make_user
 
 UPLOAD_ID = "A" * 24
 
@@ -37,7 +37,7 @@ def _path(template: str) -> str:
 
 
 @pytest.mark.parametrize("path", GET_PAGES)
-def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, path: str) -> None:
+def test_anonymous_visitors_are_sent_to_sign_in(client: PortalClient, path: str) -> None:
     path = _path(path)
     page = client.get(path)
     assert page.status_code == 302 and page.headers["Location"].startswith("/sign-in?next=")
@@ -47,10 +47,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient, path: str) 
 
 @pytest.mark.parametrize("path", POST_ACTIONS)
 def test_anonymous_posts_change_nothing_and_are_sent_to_sign_in(
-    client: FlaskClient, path: str
+    client: PortalClient, path: str
 ) -> None:
     path = _path(path)
-    token = csrf_token(client, "/sign-in")
+    token = client.csrf_token("/sign-in")
     response = client.post(path, data={"csrf_token": token, "name": "X"})
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
 
@@ -58,10 +58,10 @@ def test_anonymous_posts_change_nothing_and_are_sent_to_sign_in(
 @pytest.mark.parametrize("role", ["coordinator", "trust"])
 @pytest.mark.parametrize("path", GET_PAGES)
 def test_coordinators_and_trust_staff_are_refused(
-    client: FlaskClient, role: str, path: str
+    client: PortalClient, role: str, path: str
 ) -> None:
     path = _path(path)
-    sign_in(client, make_user(role))
+    client.sign_in(make_user(role))
     assert client.get(path).status_code == 403
     assert client.get(path, headers=HTMX).status_code == 403
 
@@ -69,11 +69,11 @@ def test_coordinators_and_trust_staff_are_refused(
 @pytest.mark.parametrize("role", ["coordinator", "trust"])
 @pytest.mark.parametrize("path", POST_ACTIONS)
 def test_coordinators_and_trust_staff_cannot_post(
-    client: FlaskClient, role: str, path: str
+    client: PortalClient, role: str, path: str
 ) -> None:
     path = _path(path)
-    sign_in(client, make_user(role))
-    token = csrf_token(client, "/account")
+    client.sign_in(make_user(role))
+    token = client.csrf_token("/account")
     assert client.post(path, data={"csrf_token": token}).status_code == 403
     assert client.post(path, data={"csrf_token": token}, headers=HTMX).status_code == 403
 
@@ -82,7 +82,7 @@ def test_coordinators_and_trust_staff_cannot_post(
     "path",
     [p for p in GET_PAGES if "/import/" not in p and not p.endswith(".csv")],
 )
-def test_admins_get_each_page_and_its_fragment(client: FlaskClient, path: str) -> None:
+def test_admins_get_each_page_and_its_fragment(client: PortalClient, path: str) -> None:
     path = _path(path)
     signed_in_admin(client)
     page = client.get(path)
@@ -93,13 +93,13 @@ def test_admins_get_each_page_and_its_fragment(client: FlaskClient, path: str) -
     assert fragment.headers["Vary"] and "HX-Request" in fragment.headers["Vary"]
 
 
-def test_admins_get_the_audit_csv(client: FlaskClient) -> None:
+def test_admins_get_the_audit_csv(client: PortalClient) -> None:
     signed_in_admin(client)
     response = client.get("/admin/audit.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
 
 
-def test_the_header_links_admins_to_the_directory_and_the_audit_log(client: FlaskClient) -> None:
+def test_the_header_links_admins_to_the_directory_and_the_audit_log(client: PortalClient) -> None:
     signed_in_admin(client)
     html = client.get("/admin/regions").get_data(as_text=True)
     assert 'href="/admin/trusts"' in html and ">Directory<" in html
@@ -108,9 +108,9 @@ def test_the_header_links_admins_to_the_directory_and_the_audit_log(client: Flas
 
 @pytest.mark.parametrize("role", ["coordinator", "trust"])
 def test_others_have_no_directory_or_audit_log_in_the_header(
-    client: FlaskClient, role: str
+    client: PortalClient, role: str
 ) -> None:
-    sign_in(client, make_user(role))
+    client.sign_in(make_user(role))
     html = client.get("/account").get_data(as_text=True)
     assert ">Directory<" not in html and ">Audit log<" not in html
 

@@ -4,13 +4,13 @@ the field, and nothing is changed."""
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug
-from tests.admin.helpers import directory_entries, form_post, signed_in_admin
-from tests.conftest import HTMX, make_trust
+from tests.admin.helpers import directory_entries, signed_in_admin
+from tests.client import HTMX, PortalClient
+from tests.factories import make_trust
 from tests.web.helpers import HTMX_OR_NOT, NOT_ONE_LINE, ONE_LINE_MESSAGE, field_error
 
 TRUST = {"name": "Barts Health NHS Trust", "ods_code": "R1H", "region": "london"}
@@ -26,11 +26,11 @@ REGION = {
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_a_new_trust_named_with_a_control_character_is_refused(
-    client: FlaskClient, value: str, htmx: bool
+    client: PortalClient, value: str, htmx: bool
 ) -> None:
     signed_in_admin(client)
-    response = form_post(
-        client, "/admin/trusts/new", {**TRUST, "name": value}, headers=HTMX if htmx else None
+    response = client.post_form(
+        "/admin/trusts/new", {**TRUST, "name": value}, headers=HTMX if htmx else None
     )
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "name") == f"Name {ONE_LINE_MESSAGE}"
@@ -41,12 +41,11 @@ def test_a_new_trust_named_with_a_control_character_is_refused(
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_renaming_a_trust_with_a_control_character_changes_nothing(
-    client: FlaskClient, value: str, htmx: bool
+    client: PortalClient, value: str, htmx: bool
 ) -> None:
     trust = make_trust("Riverside NHS Trust", "RS1")
     signed_in_admin(client)
-    response = form_post(
-        client,
+    response = client.post_form(
         f"/admin/trusts/{trust.id}/edit",
         {**TRUST, "ods_code": "RS1", "name": value},
         headers=HTMX if htmx else None,
@@ -65,11 +64,10 @@ def test_renaming_a_trust_with_a_control_character_changes_nothing(
     [("name", "Full name"), ("short_name", "Short name"), ("contact_name", "Coordinator's name")],
 )
 def test_a_region_name_with_a_control_character_changes_nothing(
-    client: FlaskClient, field: str, label: str, value: str, htmx: bool
+    client: PortalClient, field: str, label: str, value: str, htmx: bool
 ) -> None:
     signed_in_admin(client)
-    response = form_post(
-        client,
+    response = client.post_form(
         "/admin/regions/london/edit",
         {**REGION, field: value},
         headers=HTMX if htmx else None,
@@ -84,7 +82,7 @@ def test_a_region_name_with_a_control_character_changes_nothing(
 
 @HTMX_OR_NOT
 def test_the_audit_log_search_names_the_problem_by_the_field(
-    client: FlaskClient, htmx: bool
+    client: PortalClient, htmx: bool
 ) -> None:
     signed_in_admin(client)
     response = client.get("/admin/audit?person=boss%1b", headers=HTMX if htmx else {})

@@ -1,23 +1,23 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
-from tests.conftest import HTMX, make_user, sign_in
+from tests.client import HTMX, PortalClient
+from tests.factories import make_user
 
 
 @pytest.mark.parametrize("role", ["coordinator", "trust"])
-def test_only_the_programme_team_sees_people(client: FlaskClient, role: str) -> None:
-    sign_in(client, make_user(role))
+def test_only_the_programme_team_sees_people(client: PortalClient, role: str) -> None:
+    client.sign_in(make_user(role))
     assert client.get("/admin/people").status_code == 403
     assert client.get("/admin/people", headers=HTMX).status_code == 403
 
 
-def test_people_list_searches_by_name_and_email_and_filters_by_role(client: FlaskClient) -> None:
+def test_people_list_searches_by_name_and_email_and_filters_by_role(client: PortalClient) -> None:
     admin = make_user("admin", "boss@example.org", name="Bea Boss")
     make_user("coordinator", "cora@example.org", name="Cora Coordinator", region_slug="london")
     make_user("trust", "tim@example.org", name="Tim Trust")
-    sign_in(client, admin)
+    client.sign_in(admin)
     everyone = client.get("/admin/people").get_data(as_text=True)
     assert "3 people." in everyone
     by_name = client.get("/admin/people?q=cora").get_data(as_text=True)
@@ -28,11 +28,11 @@ def test_people_list_searches_by_name_and_email_and_filters_by_role(client: Flas
     assert "No one matches your search" in nobody
 
 
-def test_people_list_is_paginated(client: FlaskClient) -> None:
+def test_people_list_is_paginated(client: PortalClient) -> None:
     admin = make_user("admin", "boss@example.org", name="Aaa Boss")
     for n in range(30):
         make_user("admin", f"p{n:02}@example.org", name=f"Person {n:02}")
-    sign_in(client, admin)
+    client.sign_in(admin)
     first = client.get("/admin/people").get_data(as_text=True)
     assert "31 people." in first and "Page 2 of 2" in first and "Person 23" in first
     second = client.get("/admin/people?page=2").get_data(as_text=True)
@@ -41,16 +41,16 @@ def test_people_list_is_paginated(client: FlaskClient) -> None:
     assert "Person 29" in beyond
 
 
-def test_an_admin_erases_one_persons_bookings(client: FlaskClient) -> None:
+def test_an_admin_erases_one_persons_bookings(client: PortalClient) -> None:
     from portal.extensions import db
     from portal.registrations.models import Registration
-    from tests.conftest import csrf_token
-    from tests.registrations.helpers import book, open_event, trust_staff
+    from tests.factories import open_event, trust_staff
+    from tests.registrations.helpers import book
 
     event = open_event()
     book(event, trust_staff(), 1)
-    sign_in(client, make_user("admin", "boss@example.org"))
-    token = csrf_token(client, "/admin/privacy")
+    client.sign_in(make_user("admin", "boss@example.org"))
+    token = client.csrf_token("/admin/privacy")
     refused = client.post(
         "/admin/privacy", data={"email": "attendee1@nhs.example", "csrf_token": token}
     )
@@ -75,16 +75,16 @@ def test_an_admin_erases_one_persons_bookings(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize("role", ["coordinator", "trust"])
-def test_only_admins_erase_bookings(client: FlaskClient, role: str) -> None:
-    sign_in(client, make_user(role))
+def test_only_admins_erase_bookings(client: PortalClient, role: str) -> None:
+    client.sign_in(make_user(role))
     assert client.get("/admin/privacy").status_code == 403
 
 
-def test_people_list_filters_by_region_and_status(client: FlaskClient) -> None:
+def test_people_list_filters_by_region_and_status(client: PortalClient) -> None:
     from portal.auth.models import Role
     from portal.auth.service import create_user
     from portal.extensions import db
-    from tests.conftest import make_trust, region
+    from tests.factories import make_trust, region
 
     admin = make_user("admin", "boss@example.org", name="Boss")
     make_user(
@@ -105,7 +105,7 @@ def test_people_list_filters_by_region_and_status(client: FlaskClient) -> None:
     gone = make_user("admin", "gone@example.org", name="Gone Person")
     gone.active = False
     db.session.commit()
-    sign_in(client, admin)
+    client.sign_in(admin)
     london = client.get("/admin/people?region=london").get_data(as_text=True)
     assert (
         "London Coordinator" in london

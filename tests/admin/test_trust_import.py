@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.regions.models import Trust
 from portal.regions.service import trust_by_code
 from portal.web import uploads as trust_import
-from tests.admin.helpers import CSV_HEADER, audit_entries, form_post, signed_in_admin, upload
-from tests.conftest import HTMX, make_trust
+from tests.admin.helpers import CSV_HEADER, audit_entries, signed_in_admin, upload
+from tests.client import HTMX, PortalClient
+from tests.factories import make_trust
 
 PREVIEW = re.compile(r"^/admin/trusts/import/([A-Za-z0-9_-]{24})$")
 
 
-def preview_of(client: FlaskClient, content: bytes | str) -> tuple[str, str]:
+def preview_of(client: PortalClient, content: bytes | str) -> tuple[str, str]:
     """Upload `content`; return the preview's path and its HTML."""
     response = upload(client, content)
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -39,11 +39,11 @@ def fingerprint(html: str) -> str:
     return match.group(1)
 
 
-def apply(client: FlaskClient, path: str, html: str, *, skip_invalid: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+def apply(client: PortalClient, path: str, html: str, *, skip_invalid: bool = False, **kwargs):  # type: ignore[no-untyped-def]
     data = {"fingerprint": fingerprint(html)}
     if skip_invalid:
         data["skip_invalid"] = "y"
-    return form_post(client, path, data, **kwargs)
+    return client.post_form(path, data, **kwargs)
 
 
 def trust_count() -> int:
@@ -66,7 +66,7 @@ def _no_uploads_left_behind(app: Flask):  # type: ignore[no-untyped-def]
 
 
 def test_the_preview_shows_what_would_be_created_changed_kept_and_rejected(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     make_trust("Old Name NHS Trust", "RA1", "london", participating=False)
     make_trust("Same NHS Trust", "RA2", "london", participating=True)
@@ -96,7 +96,7 @@ def test_the_preview_shows_what_would_be_created_changed_kept_and_rejected(
     assert trust_by_code("RA3") is None
 
 
-def test_a_byte_order_mark_and_blank_lines_are_fine(client: FlaskClient) -> None:
+def test_a_byte_order_mark_and_blank_lines_are_fine(client: PortalClient) -> None:
     signed_in_admin(client)
     content = (
         "\ufeff"
@@ -114,7 +114,7 @@ def test_a_byte_order_mark_and_blank_lines_are_fine(client: FlaskClient) -> None
 
 
 def test_duplicate_ods_codes_in_the_file_are_rejected_after_the_first(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     signed_in_admin(client)
     _, html = preview_of(
@@ -126,7 +126,7 @@ def test_duplicate_ods_codes_in_the_file_are_rejected_after_the_first(
 
 
 def test_a_name_with_a_line_break_or_a_tab_is_rejected_on_the_line_it_starts(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     signed_in_admin(client)
     _, html = preview_of(
@@ -154,7 +154,7 @@ def test_a_name_with_a_line_break_or_a_tab_is_rejected_on_the_line_it_starts(
     ids=["not-utf8", "semicolons", "wrong-header", "empty"],
 )
 def test_a_file_that_cannot_be_read_is_refused_with_the_reason(
-    client: FlaskClient, app: Flask, content: bytes, message: str
+    client: PortalClient, app: Flask, content: bytes, message: str
 ) -> None:
     signed_in_admin(client)
     response = upload(client, content)
@@ -165,13 +165,13 @@ def test_a_file_that_cannot_be_read_is_refused_with_the_reason(
     assert stored_uploads(app) == []
 
 
-def test_no_file_chosen(client: FlaskClient) -> None:
+def test_no_file_chosen(client: PortalClient) -> None:
     signed_in_admin(client)
-    response = form_post(client, "/admin/trusts/import", {})
+    response = client.post_form("/admin/trusts/import", {})
     assert response.status_code == 422 and "Select a CSV file" in response.get_data(as_text=True)
 
 
-def test_a_file_over_2_mb_is_refused_with_a_clear_message(client: FlaskClient, app: Flask) -> None:
+def test_a_file_over_2_mb_is_refused_with_a_clear_message(client: PortalClient, app: Flask) -> None:
     signed_in_admin(client)
     row = "A Rather Long Name For A Test Hospitals NHS Foundation Trust,RD1,london,yes\n"
     content = CSV_HEADER + row * (trust_import.MAX_BYTES // len(row) + 1)
@@ -181,7 +181,7 @@ def test_a_file_over_2_mb_is_refused_with_a_clear_message(client: FlaskClient, a
     assert stored_uploads(app) == []
 
 
-def test_a_file_of_the_largest_size_allowed_still_fits_in_a_request(client: FlaskClient) -> None:
+def test_a_file_of_the_largest_size_allowed_still_fits_in_a_request(client: PortalClient) -> None:
     """The request size limit leaves room for a 2 MB file and the rest of its form."""
     signed_in_admin(client)
     assert "no larger than 2 MB" in client.get("/admin/trusts/import").get_data(as_text=True)
@@ -194,7 +194,7 @@ def test_a_file_of_the_largest_size_allowed_still_fits_in_a_request(client: Flas
 
 
 def test_a_file_over_the_request_limit_is_refused_before_it_is_read(
-    client: FlaskClient, app: Flask
+    client: PortalClient, app: Flask
 ) -> None:
     signed_in_admin(client)
     before = trust_count()
@@ -210,7 +210,7 @@ def test_a_file_over_the_request_limit_is_refused_before_it_is_read(
     assert audit_entries("trust.created") == []
 
 
-def test_uploading_with_htmx_sends_the_browser_to_the_preview(client: FlaskClient) -> None:
+def test_uploading_with_htmx_sends_the_browser_to_the_preview(client: PortalClient) -> None:
     signed_in_admin(client)
     response = upload(client, CSV_HEADER + "A NHS Trust,RE1,london,yes\n", headers=HTMX)
     assert response.status_code == 204 and PREVIEW.match(response.headers["HX-Location"])
@@ -223,7 +223,7 @@ def test_uploading_with_htmx_sends_the_browser_to_the_preview(client: FlaskClien
 
 
 def test_applying_creates_and_updates_trusts_audited_as_the_admin(
-    client: FlaskClient, app: Flask
+    client: PortalClient, app: Flask
 ) -> None:
     make_trust("Old Name NHS Trust", "RA1", "london", participating=False)
     admin = signed_in_admin(client)
@@ -248,7 +248,7 @@ def test_applying_creates_and_updates_trusts_audited_as_the_admin(
     )
 
 
-def test_apply_is_refused_while_rows_are_rejected(client: FlaskClient) -> None:
+def test_apply_is_refused_while_rows_are_rejected(client: PortalClient) -> None:
     signed_in_admin(client)
     path, html = preview_of(
         client, CSV_HEADER + "Good NHS Trust,RF1,london,yes\nBad NHS Trust,RF2,london,perhaps\n"
@@ -266,7 +266,7 @@ def test_apply_is_refused_while_rows_are_rejected(client: FlaskClient) -> None:
     assert "1 row skipped" in client.get("/admin/trusts").get_data(as_text=True)
 
 
-def test_refused_apply_with_htmx_swaps_the_preview(client: FlaskClient) -> None:
+def test_refused_apply_with_htmx_swaps_the_preview(client: PortalClient) -> None:
     signed_in_admin(client)
     path, html = preview_of(
         client, CSV_HEADER + "Good NHS Trust,RF1,london,yes\nBad NHS Trust,RF2,london,perhaps\n"
@@ -278,7 +278,7 @@ def test_refused_apply_with_htmx_swaps_the_preview(client: FlaskClient) -> None:
     assert done.status_code == 204 and done.headers["HX-Location"] == "/admin/trusts"
 
 
-def test_a_file_with_nothing_to_change_offers_no_apply(client: FlaskClient) -> None:
+def test_a_file_with_nothing_to_change_offers_no_apply(client: PortalClient) -> None:
     make_trust("Same NHS Trust", "RA2", "london", participating=True)
     signed_in_admin(client)
     _, html = preview_of(client, CSV_HEADER + "Same NHS Trust,RA2,london,yes\n")
@@ -286,7 +286,7 @@ def test_a_file_with_nothing_to_change_offers_no_apply(client: FlaskClient) -> N
 
 
 def test_apply_plans_again_and_refuses_if_the_trusts_changed_since_the_preview(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     signed_in_admin(client)
     path, html = preview_of(client, CSV_HEADER + "Added NHS Trust,RG1,london,yes\n")
@@ -308,7 +308,7 @@ def test_apply_plans_again_and_refuses_if_the_trusts_changed_since_the_preview(
 
 
 @pytest.mark.parametrize("upload_id", ["A" * 24, "short"], ids=["well-formed", "malformed"])
-def test_an_unknown_upload_gets_a_clear_message(client: FlaskClient, upload_id: str) -> None:
+def test_an_unknown_upload_gets_a_clear_message(client: PortalClient, upload_id: str) -> None:
     signed_in_admin(client)
     response = client.get(f"/admin/trusts/import/{upload_id}")
     assert response.status_code == 303
@@ -317,13 +317,13 @@ def test_an_unknown_upload_gets_a_clear_message(client: FlaskClient, upload_id: 
     assert "That upload is no longer available" in page and "Upload the file again" in page
 
 
-def test_an_upload_address_that_climbs_folders_reaches_nothing(client: FlaskClient) -> None:
+def test_an_upload_address_that_climbs_folders_reaches_nothing(client: PortalClient) -> None:
     signed_in_admin(client)
     # The escaped slashes arrive as slashes: the address has more parts than any route's.
     assert client.get("/admin/trusts/import/..%2F..%2Fsecret").status_code == 404
 
 
-def test_an_upload_belongs_to_the_session_that_made_it(app: Flask, client: FlaskClient) -> None:
+def test_an_upload_belongs_to_the_session_that_made_it(app: Flask, client: PortalClient) -> None:
     signed_in_admin(client)
     path, html = preview_of(client, CSV_HEADER + "A NHS Trust,RH1,london,yes\n")
     other = app.test_client()
@@ -334,7 +334,7 @@ def test_an_upload_belongs_to_the_session_that_made_it(app: Flask, client: Flask
     assert other.get(path).status_code == 303
 
 
-def test_an_upload_older_than_an_hour_has_expired(client: FlaskClient, app: Flask) -> None:
+def test_an_upload_older_than_an_hour_has_expired(client: PortalClient, app: Flask) -> None:
     signed_in_admin(client)
     path, html = preview_of(client, CSV_HEADER + "A NHS Trust,RJ1,london,yes\n")
     [stored] = stored_uploads(app)
@@ -346,7 +346,7 @@ def test_an_upload_older_than_an_hour_has_expired(client: FlaskClient, app: Flas
     assert stored_uploads(app) == []
 
 
-def test_uploading_clears_expired_uploads(client: FlaskClient, app: Flask) -> None:
+def test_uploading_clears_expired_uploads(client: PortalClient, app: Flask) -> None:
     signed_in_admin(client)
     preview_of(client, CSV_HEADER + "A NHS Trust,RK1,london,yes\n")
     [old] = stored_uploads(app)
@@ -371,7 +371,7 @@ def ods_codes(count: int) -> list[str]:
     ]
 
 
-def test_a_10000_row_file_is_previewed_in_part_and_imported_whole(client: FlaskClient) -> None:
+def test_a_10000_row_file_is_previewed_in_part_and_imported_whole(client: PortalClient) -> None:
     slugs = ["london", "north-west", "south-west", "east-midlands"]
     rows = [
         f"Trust {n:05} NHS Trust,{code},{slugs[n % 4]},{'yes' if n % 2 else 'no'}"

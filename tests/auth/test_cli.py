@@ -5,7 +5,7 @@ from flask.testing import FlaskCliRunner
 from portal.auth.models import Role, User
 from portal.auth.service import authenticate
 from portal.extensions import db
-from tests.conftest import make_trust
+from tests.factories import make_trust
 
 
 def test_create_an_admin_with_a_password_from_stdin(runner: FlaskCliRunner) -> None:

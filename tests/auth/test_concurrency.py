@@ -19,7 +19,7 @@ from portal.auth import tokens
 from portal.auth.models import Role, SignedInSession, User
 from portal.auth.service import create_user
 from portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.live import Browserless, LiveServer, run_in_parallel, serve
 
 NEW_PASSWORD = "a brand new long password"

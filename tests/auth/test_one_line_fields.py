@@ -4,30 +4,25 @@ someone's own name is refused by the field, and nothing is changed or sent."""
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 from portal.mail.models import OutboxMessage
-from tests.conftest import HTMX, csrf_token, make_user, sign_in
+from tests.client import PortalClient
+from tests.factories import make_user
 from tests.web.helpers import HTMX_OR_NOT, NOT_ONE_LINE, ONE_LINE_MESSAGE, field_error
-
-
-def post_form(client: FlaskClient, path: str, data: dict[str, str], htmx: bool):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/account")
-    return client.post(path, data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
 
 
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_an_invitation_naming_someone_with_a_control_character_is_not_sent(
-    client: FlaskClient, value: str, htmx: bool
+    client: PortalClient, value: str, htmx: bool
 ) -> None:
-    sign_in(client, make_user("admin", "boss@example.org"))
+    client.sign_in(make_user("admin", "boss@example.org"))
     people = db.session.query(User).count()
     data = {"email": "new@nhs.example", "name": value, "role": "admin", "region": "", "trust": ""}
-    response = post_form(client, "/people/invite", data, htmx)
+    response = client.post_form("/people/invite", data, htmx)
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "name") == f"Full name {ONE_LINE_MESSAGE}"
     assert db.session.query(User).count() == people
@@ -37,11 +32,11 @@ def test_an_invitation_naming_someone_with_a_control_character_is_not_sent(
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_ones_own_name_with_a_control_character_is_refused(
-    client: FlaskClient, value: str, htmx: bool
+    client: PortalClient, value: str, htmx: bool
 ) -> None:
     user = make_user("admin", name="Kept Name")
-    sign_in(client, user)
-    response = post_form(client, "/account/name", {"name": value}, htmx)
+    client.sign_in(user)
+    response = client.post_form("/account/name", {"name": value}, htmx)
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "name") == f"Full name {ONE_LINE_MESSAGE}"
     db.session.expire_all()

@@ -8,7 +8,7 @@ from flask_login import AnonymousUserMixin
 
 from portal.auth.models import Role, User
 from portal.auth.permissions import is_staff_of, manages_region, manages_trust_staff, signed_in
-from tests.conftest import make_trust, make_user, region
+from tests.factories import make_trust, make_user, region
 
 PEOPLE = ["nobody", "anonymous", "admin", "london_coordinator", "leeds_coordinator", "london_staff"]
 

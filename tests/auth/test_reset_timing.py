@@ -14,7 +14,7 @@ import pytest
 from portal.auth.models import Role
 from portal.auth.service import create_user
 from portal.extensions import db
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.live import Browserless, LiveServer, serve
 
 TRIES = 100  # of each kind

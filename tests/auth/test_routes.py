@@ -4,20 +4,20 @@ import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import SignedInSession, User
 from portal.extensions import db
-from tests.conftest import HTMX, PASSWORD, csrf_token, make_user, post, sign_in
+from tests.client import HTMX, PortalClient
+from tests.factories import PASSWORD, make_user
 
 SIGNED_IN_PAGES = ["/account", "/admin/people"]
 
 
 @pytest.mark.parametrize("path", SIGNED_IN_PAGES)
 def test_pages_that_need_sign_in_redirect_anonymous_visitors(
-    client: FlaskClient, path: str
+    client: PortalClient, path: str
 ) -> None:
     response = client.get(path)
     assert response.status_code == 302
@@ -26,7 +26,7 @@ def test_pages_that_need_sign_in_redirect_anonymous_visitors(
 
 @pytest.mark.parametrize("path", SIGNED_IN_PAGES)
 def test_htmx_request_from_a_signed_out_session_gets_hx_redirect(
-    client: FlaskClient, path: str
+    client: PortalClient, path: str
 ) -> None:
     response = client.get(path, headers=HTMX)
     assert response.status_code == 401
@@ -34,9 +34,9 @@ def test_htmx_request_from_a_signed_out_session_gets_hx_redirect(
     assert response.get_data(as_text=True) == ""
 
 
-def test_sign_in_with_the_right_password_opens_the_account_page(client: FlaskClient) -> None:
+def test_sign_in_with_the_right_password_opens_the_account_page(client: PortalClient) -> None:
     user = make_user("coordinator", "Coordinator@Example.org", region_slug="north-west")
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post(
         "/sign-in",
         data={"email": "  COORDINATOR@example.org ", "password": PASSWORD, "csrf_token": token},
@@ -50,9 +50,9 @@ def test_sign_in_with_the_right_password_opens_the_account_page(client: FlaskCli
     assert db.session.get(User, user.id).last_sign_in_at is not None
 
 
-def test_sign_in_returns_to_a_local_next_page(client: FlaskClient) -> None:
+def test_sign_in_returns_to_a_local_next_page(client: PortalClient) -> None:
     user = make_user("admin")
-    token = csrf_token(client, "/sign-in?next=/admin/people")
+    token = client.csrf_token("/sign-in?next=/admin/people")
     response = client.post(
         "/sign-in?next=/admin/people",
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
@@ -64,9 +64,9 @@ def test_sign_in_returns_to_a_local_next_page(client: FlaskClient) -> None:
     "next_url",
     ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
 )
-def test_sign_in_never_redirects_to_another_site(client: FlaskClient, next_url: str) -> None:
+def test_sign_in_never_redirects_to_another_site(client: PortalClient, next_url: str) -> None:
     user = make_user("admin")
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post(
         "/sign-in",
         query_string={"next": next_url},
@@ -76,8 +76,8 @@ def test_sign_in_never_redirects_to_another_site(client: FlaskClient, next_url: 
     assert response.headers["Location"] == "/account"
 
 
-def _failed_sign_in(client: FlaskClient, email: str, password: str) -> str:
-    token = csrf_token(client)
+def _failed_sign_in(client: PortalClient, email: str, password: str) -> str:
+    token = client.csrf_token()
     response = client.post(
         "/sign-in", data={"email": email, "password": password, "csrf_token": token}
     )
@@ -88,7 +88,7 @@ def _failed_sign_in(client: FlaskClient, email: str, password: str) -> str:
     return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "CSRF", html)
 
 
-def test_unknown_email_and_wrong_password_get_the_same_answer(client: FlaskClient) -> None:
+def test_unknown_email_and_wrong_password_get_the_same_answer(client: PortalClient) -> None:
     make_user("admin", "known@example.org")
     wrong_password = _failed_sign_in(client, "known@example.org", "not the password at all")
     unknown = _failed_sign_in(client, "nobody@example.org", "not the password at all")
@@ -103,7 +103,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(client: FlaskClien
     )
 
 
-def test_deactivated_person_cannot_sign_in(client: FlaskClient) -> None:
+def test_deactivated_person_cannot_sign_in(client: PortalClient) -> None:
     user = make_user("admin")
     user.active = False
     db.session.commit()
@@ -119,9 +119,9 @@ def test_deactivated_person_cannot_sign_in(client: FlaskClient) -> None:
     ],
 )
 def test_sign_in_form_errors_are_shown_next_to_the_field(
-    client: FlaskClient, data: dict[str, str], message: str
+    client: PortalClient, data: dict[str, str], message: str
 ) -> None:
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post("/sign-in", data={**data, "csrf_token": token})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -130,8 +130,8 @@ def test_sign_in_form_errors_are_shown_next_to_the_field(
     assert message in html
 
 
-def test_failed_sign_in_over_htmx_returns_only_the_form(client: FlaskClient) -> None:
-    token = csrf_token(client)
+def test_failed_sign_in_over_htmx_returns_only_the_form(client: PortalClient) -> None:
+    token = client.csrf_token()
     response = client.post(
         "/sign-in",
         data={"email": "nobody@example.org", "password": "wrong", "csrf_token": token},
@@ -144,9 +144,9 @@ def test_failed_sign_in_over_htmx_returns_only_the_form(client: FlaskClient) -> 
     assert "The e-mail address or password is not correct" in html
 
 
-def test_successful_sign_in_over_htmx_reloads_the_whole_page(client: FlaskClient) -> None:
+def test_successful_sign_in_over_htmx_reloads_the_whole_page(client: PortalClient) -> None:
     user = make_user("admin")
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post(
         "/sign-in",
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
@@ -156,9 +156,9 @@ def test_successful_sign_in_over_htmx_reloads_the_whole_page(client: FlaskClient
     assert response.headers["HX-Redirect"] == "/account"
 
 
-def test_sign_in_starts_a_fresh_session(client: FlaskClient) -> None:
+def test_sign_in_starts_a_fresh_session(client: PortalClient) -> None:
     user = make_user("admin")
-    token = csrf_token(client)
+    token = client.csrf_token()
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
     client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
@@ -167,32 +167,32 @@ def test_sign_in_starts_a_fresh_session(client: FlaskClient) -> None:
         assert session["_user_id"] == f"{user.id}.1"
 
 
-def test_sign_in_without_a_csrf_token_is_refused(client: FlaskClient) -> None:
+def test_sign_in_without_a_csrf_token_is_refused(client: PortalClient) -> None:
     user = make_user("admin")
     response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
     assert "Nothing was changed" in response.get_data(as_text=True)
 
 
-def test_sign_out_ends_the_session(client: FlaskClient) -> None:
-    sign_in(client, make_user("admin"))
-    response = post(client, "/sign-out")
+def test_sign_out_ends_the_session(client: PortalClient) -> None:
+    client.sign_in(make_user("admin"))
+    response = client.post_form("/sign-out")
     assert response.status_code == 303
     assert "You have signed out" in client.get("/").get_data(as_text=True)
     assert client.get("/account").status_code == 302
 
 
-def test_sign_out_by_get_is_not_allowed(client: FlaskClient) -> None:
-    sign_in(client, make_user("admin"))
+def test_sign_out_by_get_is_not_allowed(client: PortalClient) -> None:
+    client.sign_in(make_user("admin"))
     assert client.get("/sign-out").status_code == 405
     assert client.get("/account").status_code == 200
 
 
-def test_sign_in_is_rate_limited_per_account(app: Flask, client: FlaskClient) -> None:
+def test_sign_in_is_rate_limited_per_account(app: Flask, client: PortalClient) -> None:
     user = make_user("admin")
     for _ in range(5):
         _failed_sign_in(client, user.email, "wrong password")
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post(
         "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
@@ -200,36 +200,36 @@ def test_sign_in_is_rate_limited_per_account(app: Flask, client: FlaskClient) ->
     assert "Too many attempts" in response.get_data(as_text=True)
     # Another account from the same address is not locked out by the first one's failures.
     other = make_user("admin", "other@example.org")
-    sign_in(client, other)
+    client.sign_in(other)
 
 
-def test_sign_in_is_rate_limited_per_client_address(client: FlaskClient) -> None:
+def test_sign_in_is_rate_limited_per_client_address(client: PortalClient) -> None:
     for n in range(20):
         _failed_sign_in(client, f"person{n}@example.org", "wrong password")
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post(
         "/sign-in", data={"email": "fresh@example.org", "password": "x", "csrf_token": token}
     )
     assert response.status_code == 429
 
 
-def test_account_page_shows_the_person_and_their_scope(client: FlaskClient) -> None:
-    sign_in(client, make_user("trust", name="Jo Bloggs"))
+def test_account_page_shows_the_person_and_their_scope(client: PortalClient) -> None:
+    client.sign_in(make_user("trust", name="Jo Bloggs"))
     html = client.get("/account").get_data(as_text=True)
     assert "Jo Bloggs" in html
     assert "Trust staff" in html
     assert "Test Hospitals NHS Trust" in html
 
 
-def test_signed_in_pages_are_not_cached(client: FlaskClient) -> None:
-    sign_in(client, make_user("admin"))
+def test_signed_in_pages_are_not_cached(client: PortalClient) -> None:
+    client.sign_in(make_user("admin"))
     assert client.get("/account").headers["Cache-Control"] == "no-store"
 
 
-def test_changing_the_name_saves_it_and_audits_it(client: FlaskClient) -> None:
+def test_changing_the_name_saves_it_and_audits_it(client: PortalClient) -> None:
     user = make_user("admin", name="Old Name")
-    sign_in(client, user)
-    response = post(client, "/account/name", {"name": "  New Name  "})
+    client.sign_in(user)
+    response = client.post_form("/account/name", {"name": "  New Name  "})
     assert response.status_code == 303
     assert "Your name has been updated" in client.get("/account").get_data(as_text=True)
     assert db.session.get(User, user.id).name == "New Name"
@@ -237,10 +237,10 @@ def test_changing_the_name_saves_it_and_audits_it(client: FlaskClient) -> None:
     assert entry.before == {"name": "Old Name"} and entry.after == {"name": "New Name"}
 
 
-def test_an_empty_name_is_refused_with_422_and_nothing_changes(client: FlaskClient) -> None:
+def test_an_empty_name_is_refused_with_422_and_nothing_changes(client: PortalClient) -> None:
     user = make_user("admin", name="Kept Name")
-    sign_in(client, user)
-    response = post(client, "/account/name", {"name": "   "}, headers=HTMX)
+    client.sign_in(user)
+    response = client.post_form("/account/name", {"name": "   "}, headers=HTMX)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Enter your full name" in html
@@ -249,11 +249,10 @@ def test_an_empty_name_is_refused_with_422_and_nothing_changes(client: FlaskClie
     assert db.session.get(User, user.id).name == "Kept Name"
 
 
-def test_changing_the_password_needs_the_current_one(client: FlaskClient) -> None:
+def test_changing_the_password_needs_the_current_one(client: PortalClient) -> None:
     user = make_user("admin")
-    sign_in(client, user)
-    response = post(
-        client,
+    client.sign_in(user)
+    response = client.post_form(
         "/account/password",
         {
             "current_password": "wrong",
@@ -274,11 +273,10 @@ def test_changing_the_password_needs_the_current_one(client: FlaskClient) -> Non
     ],
 )
 def test_a_weak_or_mistyped_new_password_is_refused(
-    client: FlaskClient, new: str, confirm: str, message: str
+    client: PortalClient, new: str, confirm: str, message: str
 ) -> None:
-    sign_in(client, make_user("admin"))
-    response = post(
-        client,
+    client.sign_in(make_user("admin"))
+    response = client.post_form(
         "/account/password",
         {"current_password": PASSWORD, "new_password": new, "confirm_password": confirm},
     )
@@ -289,10 +287,9 @@ def test_a_weak_or_mistyped_new_password_is_refused(
 def test_changing_the_password_ends_other_sessions_but_not_this_one(app: Flask) -> None:
     user = make_user("admin")
     laptop, phone = app.test_client(), app.test_client()
-    sign_in(laptop, user)
-    sign_in(phone, user)
-    response = post(
-        laptop,
+    laptop.sign_in(user)
+    phone.sign_in(user)
+    response = laptop.post_form(
         "/account/password",
         {
             "current_password": PASSWORD,
@@ -306,12 +303,12 @@ def test_changing_the_password_ends_other_sessions_but_not_this_one(app: Flask) 
     assert db.session.query(AuditEntry).filter_by(action="user.password_changed").count() == 1
     # The new password works; the old one does not.
     fresh = app.test_client()
-    sign_in(fresh, user, "a brand new password")
+    fresh.sign_in(user, "a brand new password")
 
 
-def test_deactivating_a_person_ends_their_live_session(client: FlaskClient) -> None:
+def test_deactivating_a_person_ends_their_live_session(client: PortalClient) -> None:
     user = make_user("admin")
-    sign_in(client, user)
+    client.sign_in(user)
     user.active = False
     db.session.commit()
     assert client.get("/account").status_code == 302
@@ -339,7 +336,7 @@ PUBLIC_GET_PAGES = {
 
 
 def test_every_page_without_parameters_is_public_or_asks_for_sign_in(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     """Walks the URL map, so a page added later cannot forget its sign-in check."""
     checked = set()
@@ -369,46 +366,46 @@ def test_every_page_without_parameters_is_public_or_asks_for_sign_in(
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
-def test_correct_sign_ins_never_lock_an_account(client: FlaskClient, headers: dict) -> None:
+def test_correct_sign_ins_never_lock_an_account(client: PortalClient, headers: dict) -> None:
     user = make_user("admin")
     for _ in range(8):  # more than the 5 failures an account is allowed
-        token = csrf_token(client)
+        token = client.csrf_token()
         response = client.post(
             "/sign-in",
             data={"email": user.email, "password": PASSWORD, "csrf_token": token},
             headers=headers,
         )
         assert response.status_code == (204 if headers else 303)
-        post(client, "/sign-out")
+        client.post_form("/sign-out")
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_correct_sign_ins_from_one_address_never_lock_it(
-    client: FlaskClient, headers: dict
+    client: PortalClient, headers: dict
 ) -> None:
     people = [make_user("admin", f"colleague{n}@example.org") for n in range(22)]
     for person in people:  # a room at a network event, behind one address
-        token = csrf_token(client)
+        token = client.csrf_token()
         response = client.post(
             "/sign-in",
             data={"email": person.email, "password": PASSWORD, "csrf_token": token},
             headers=headers,
         )
         assert response.status_code == (204 if headers else 303)
-        post(client, "/sign-out")
+        client.post_form("/sign-out")
 
 
-def test_wrong_passwords_through_htmx_count_against_the_account(client: FlaskClient) -> None:
+def test_wrong_passwords_through_htmx_count_against_the_account(client: PortalClient) -> None:
     user = make_user("admin")
     for _ in range(5):
-        token = csrf_token(client)
+        token = client.csrf_token()
         response = client.post(
             "/sign-in",
             data={"email": user.email, "password": "wrong password", "csrf_token": token},
             headers=HTMX,
         )
         assert response.status_code == 422
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post(
         "/sign-in",
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
@@ -417,21 +414,21 @@ def test_wrong_passwords_through_htmx_count_against_the_account(client: FlaskCli
     assert response.status_code == 429
 
 
-def test_a_form_with_a_missing_field_does_not_count_as_a_failure(client: FlaskClient) -> None:
+def test_a_form_with_a_missing_field_does_not_count_as_a_failure(client: PortalClient) -> None:
     user = make_user("admin")
     for _ in range(6):
-        token = csrf_token(client)
+        token = client.csrf_token()
         response = client.post(
             "/sign-in", data={"email": user.email, "password": "", "csrf_token": token}
         )
         assert response.status_code == 422
-    sign_in(client, user)
+    client.sign_in(user)
 
 
 # --- Signing out ends the session on the server -------------------------------------------------
 
 
-def _session_cookie(client: FlaskClient) -> str:
+def _session_cookie(client: PortalClient) -> str:
     cookie = client.get_cookie("portal_session")
     assert cookie is not None
     return cookie.value
@@ -439,10 +436,10 @@ def _session_cookie(client: FlaskClient) -> str:
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_a_copied_session_cookie_is_useless_after_sign_out(
-    app: Flask, client: FlaskClient, headers: dict
+    app: Flask, client: PortalClient, headers: dict
 ) -> None:
-    sign_in(client, make_user("admin"))
-    form_token = csrf_token(client, "/account")
+    client.sign_in(make_user("admin"))
+    form_token = client.csrf_token("/account")
     stolen = _session_cookie(client)  # with the form token in it, as a thief would copy it
     copy = app.test_client()
     copy.set_cookie("portal_session", stolen)
@@ -451,7 +448,7 @@ def test_a_copied_session_cookie_is_useless_after_sign_out(
     response = client.post("/sign-out", data={"csrf_token": form_token}, headers=headers)
     assert response.status_code == (204 if headers else 303)
 
-    def replay() -> FlaskClient:
+    def replay() -> PortalClient:
         copy = app.test_client()
         copy.set_cookie("portal_session", stolen)
         return copy
@@ -470,16 +467,16 @@ def test_a_copied_session_cookie_is_useless_after_sign_out(
 def test_signing_out_on_one_device_leaves_the_others_signed_in(app: Flask) -> None:
     user = make_user("admin")
     phone, desktop = app.test_client(), app.test_client()
-    sign_in(phone, user)
-    sign_in(desktop, user)
-    post(phone, "/sign-out")
+    phone.sign_in(user)
+    desktop.sign_in(user)
+    phone.post_form("/sign-out")
     assert phone.get("/account").status_code == 302
     assert desktop.get("/account").status_code == 200
 
 
-def test_the_server_keeps_a_hash_of_the_session_key_never_the_key(client: FlaskClient) -> None:
+def test_the_server_keeps_a_hash_of_the_session_key_never_the_key(client: PortalClient) -> None:
     user = make_user("admin")
-    sign_in(client, user)
+    client.sign_in(user)
     with client.session_transaction() as session:
         key = session["_sid"]
     rows = db.session.scalars(select(SignedInSession).where(SignedInSession.user_id == user.id))
@@ -502,10 +499,10 @@ def test_the_server_keeps_a_hash_of_the_session_key_never_the_key(client: FlaskC
 )
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_a_return_address_with_a_line_break_is_ignored_and_sign_in_works(
-    client: FlaskClient, next_url: str, headers: dict
+    client: PortalClient, next_url: str, headers: dict
 ) -> None:
     user = make_user("admin")
-    token = csrf_token(client)
+    token = client.csrf_token()
     response = client.post(
         f"/sign-in?next={next_url}",
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},

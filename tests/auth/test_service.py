@@ -9,7 +9,7 @@ from portal.auth.models import Role
 from portal.auth.passwords import Passwords, passwords
 from portal.auth.service import AccountError, authenticate, create_user, sign_in_with_password
 from portal.extensions import db
-from tests.conftest import PASSWORD, make_trust, make_user, region
+from tests.factories import PASSWORD, make_trust, make_user, region
 
 
 class VerifySpy:

@@ -25,7 +25,8 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.regions.service import trust_by_code
 from tests.browser.helpers import DESKTOP, HTMX_FILE, watch
-from tests.conftest import NO_SIGN_IN_LIMITS, make_app, make_user, reset_database
+from tests.conftest import NO_SIGN_IN_LIMITS, make_app, reset_database
+from tests.factories import make_user
 
 CHROMIUM_MISSING = "Chromium not found: install Debian's chromium to run browser tests"
 CHROMIUM_ARGS = [

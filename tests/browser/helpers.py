@@ -114,6 +114,16 @@ def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
     scripts_have_run(page)
 
 
+def settled(page: Page) -> None:
+    """Wait until whatever the last action set going has finished: no request in flight for
+    half a second (Playwright's "networkidle") and two frames painted since, so any handler,
+    htmx swap or "load" trigger it started has run."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+
+
 def scripts_have_run(page: Page) -> None:
     """Wait until the page reached by a click has run its scripts.
 

@@ -53,7 +53,7 @@ from tests.browser.helpers import (
     check_and_save,
     problems_of,
 )
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from portal.auth.models import Role
 from tests.browser.conftest import NewPage
 from tests.browser.helpers import assert_accessible, problems_of, sign_in
-from tests.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 

@@ -32,7 +32,7 @@ from tests.browser.helpers import (
     scripts_have_run,
     sign_in,
 )
-from tests.conftest import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 

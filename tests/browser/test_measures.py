@@ -24,7 +24,7 @@ from portal.regions.models import Trust
 from portal.regions.service import region_by_slug
 from tests.browser.conftest import NewPage
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, problems_of, sign_in
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 

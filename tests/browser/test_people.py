@@ -40,7 +40,7 @@ from tests.browser.helpers import (
     problems_of,
     sign_in,
 )
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -42,8 +42,8 @@ from tests.browser.helpers import (
     scripts_have_run,
     sign_in,
 )
-from tests.conftest import PASSWORD
 from tests.events.helpers import event_values, future
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 

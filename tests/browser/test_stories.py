@@ -44,9 +44,10 @@ from tests.browser.helpers import (
     assert_accessible,
     check_and_save,
     problems_of,
+    settled,
     sign_in,
 )
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -880,10 +881,10 @@ def test_markdown_written_by_people_runs_nothing(
     assert_inert(user_content(page))
     # Links of the content that are not links do nothing when their text is clicked.
     user_content(page).get_by_text("[click](javascript:alert(1))").click()
-    page.wait_for_timeout(500)  # room for any "load" trigger or handler to fire
+    settled(page)  # any "load" trigger or handler has had its chance to fire
     page.goto(f"{live_server}/stories?q=Safe+story")
     expect(page.locator("#story-results")).to_contain_text("Safe story")
-    page.wait_for_timeout(300)
+    settled(page)
 
     # The writer's live preview of the same text, on the edit page.
     page.goto(f"{live_server}/stories/{draft_id}/edit")
@@ -895,7 +896,7 @@ def test_markdown_written_by_people_runs_nothing(
             " <img src=y onerror=alert(3)>"
         )
     assert_inert(preview)
-    page.wait_for_timeout(500)
+    settled(page)
 
     assert dialogs == []
     assert suspicious == []

@@ -5,11 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any
 
-from portal.auth.models import User
-from portal.events.models import NetworkEvent
-from portal.events.service import create_event, publish_event
 from portal.web.dates import today_in_london
-from tests.conftest import region
 
 
 def future(days: int = 60) -> date:
@@ -35,15 +31,6 @@ def event_values(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
-
-
-def make_event(
-    actor: User, slug: str = "london", *, publish: bool = False, **overrides: Any
-) -> NetworkEvent:
-    event = create_event(region(slug), event_values(**overrides), actor=actor)
-    if publish:
-        publish_event(event, actor=actor)
-    return event
 
 
 def form_data(**overrides: Any) -> dict[str, str]:

@@ -18,10 +18,8 @@ from portal.auth.service import create_user
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, sqlite_begin_mode
 from portal.web.dates import programme_year
-from tests.conftest import (
-    PASSWORD,
-)
 from tests.events.helpers import event_values, form_data, future
+from tests.factories import PASSWORD
 from tests.live import Browserless, LiveServer, serve
 
 PARALLEL_REQUESTS = 12

@@ -5,31 +5,26 @@ the event's calendar file, and never parsed."""
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.events.models import NetworkEvent
 from portal.extensions import db
 from portal.web.markdown import PLAIN_TEXT_NOTE
-from tests.conftest import HTMX, csrf_token, make_user, sign_in
-from tests.events.helpers import form_data, make_event
+from tests.client import PortalClient
+from tests.events.helpers import form_data
+from tests.factories import make_event, make_user
 from tests.web.helpers import HTMX_OR_NOT, field_error, parser_inputs
 
 DESCRIPTION_MAX = 10_000
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, str], htmx: bool):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/account")
-    return client.post(path, data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
-
-
 @HTMX_OR_NOT
 def test_a_description_over_its_length_is_refused_by_the_field(
-    client: FlaskClient, htmx: bool
+    client: PortalClient, htmx: bool
 ) -> None:
-    sign_in(client, make_user("coordinator"))
+    client.sign_in(make_user("coordinator"))
     with parser_inputs() as parsed:
-        response = post_form(
-            client, "/events/new", form_data(description="[" * (DESCRIPTION_MAX + 1)), htmx
+        response = client.post_form(
+            "/events/new", form_data(description="[" * (DESCRIPTION_MAX + 1)), htmx
         )
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "description") == (
@@ -49,12 +44,12 @@ def test_a_description_over_its_length_is_refused_by_the_field(
     ids=["10,000 [", "a table 500 columns wide", "nested quotes between lines of text"],
 )
 def test_a_description_that_would_keep_the_parser_busy_is_shown_as_plain_text(
-    client: FlaskClient, description: str
+    client: PortalClient, description: str
 ) -> None:
     coordinator = make_user("coordinator")
-    sign_in(client, coordinator)
+    client.sign_in(coordinator)
     assert (
-        post_form(client, "/events/new", form_data(description=description), False).status_code
+        client.post_form("/events/new", form_data(description=description), False).status_code
         == 303
     )
     event = db.session.query(NetworkEvent).one()

@@ -26,8 +26,8 @@ from portal.auth.service import create_user
 from portal.events.models import EventState, NetworkEvent
 from portal.events.service import cancel_event, publish_event, update_event
 from portal.extensions import db
-from tests.conftest import PASSWORD, make_app, region, reset_database
-from tests.events.helpers import make_event
+from tests.conftest import make_app, reset_database
+from tests.factories import PASSWORD, make_event, region
 
 HELD_SECONDS = 0.5
 

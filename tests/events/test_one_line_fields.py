@@ -4,29 +4,24 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.audit.models import AuditEntry
 from portal.events.models import NetworkEvent
 from portal.extensions import db
-from tests.conftest import HTMX, csrf_token, make_user, sign_in
-from tests.events.helpers import form_data, make_event
+from tests.client import PortalClient
+from tests.events.helpers import form_data
+from tests.factories import make_event, make_user
 from tests.web.helpers import HTMX_OR_NOT, NOT_ONE_LINE, ONE_LINE_MESSAGE, field_error
-
-
-def post_form(client: FlaskClient, path: str, data: dict[str, str], htmx: bool):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/account")
-    return client.post(path, data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
 
 
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 @pytest.mark.parametrize(("field", "label"), [("title", "Title"), ("venue_name", "Venue name")])
 def test_a_new_event_with_a_control_character_is_refused_and_not_saved(
-    client: FlaskClient, field: str, label: str, value: str, htmx: bool
+    client: PortalClient, field: str, label: str, value: str, htmx: bool
 ) -> None:
-    sign_in(client, make_user("coordinator"))
-    response = post_form(client, "/events/new", form_data(**{field: value}), htmx)
+    client.sign_in(make_user("coordinator"))
+    response = client.post_form("/events/new", form_data(**{field: value}), htmx)
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), field) == f"{label} {ONE_LINE_MESSAGE}"
     assert db.session.query(NetworkEvent).count() == 0
@@ -35,13 +30,13 @@ def test_a_new_event_with_a_control_character_is_refused_and_not_saved(
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_an_edit_that_puts_a_control_character_in_the_title_changes_nothing(
-    client: FlaskClient, value: str, htmx: bool
+    client: PortalClient, value: str, htmx: bool
 ) -> None:
     coordinator = make_user("coordinator")
     event = make_event(coordinator, publish=True, title="Sharing what works")
     entries = db.session.query(AuditEntry).count()
-    sign_in(client, coordinator)
-    response = post_form(client, f"/events/{event.id}/edit", form_data(title=value), htmx)
+    client.sign_in(coordinator)
+    response = client.post_form(f"/events/{event.id}/edit", form_data(title=value), htmx)
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "title") == f"Title {ONE_LINE_MESSAGE}"
     db.session.refresh(event)
@@ -51,12 +46,11 @@ def test_an_edit_that_puts_a_control_character_in_the_title_changes_nothing(
 
 @HTMX_OR_NOT
 def test_the_description_and_address_keep_their_line_breaks(
-    client: FlaskClient, htmx: bool
+    client: PortalClient, htmx: bool
 ) -> None:
-    sign_in(client, make_user("coordinator"))
+    client.sign_in(make_user("coordinator"))
     description = "## Programme\r\n\r\n- Welcome\r\n- Case studies"
-    response = post_form(
-        client,
+    response = client.post_form(
         "/events/new",
         form_data(description=description, venue_address="1 Park Row\r\nLeeds"),
         htmx,

@@ -3,20 +3,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.events.models import EventState, NetworkEvent
 from portal.events.service import cancel_event
 from portal.extensions import db
 from portal.web.dates import programme_year, programme_year_label, today_in_london
-from tests.conftest import HTMX, csrf_token, make_user, sign_in
-from tests.events.helpers import form_data, future, make_event
-
-
-def post_form(client: FlaskClient, path: str, data: dict[str, str], **kwargs: object):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/account")
-    return client.post(path, data={**data, "csrf_token": token}, **kwargs)
-
+from tests.client import HTMX, PortalClient
+from tests.events.helpers import form_data, future
+from tests.factories import make_event, make_user
 
 # --- Who may do what ---------------------------------------------------------------------
 
@@ -44,17 +38,17 @@ MANAGER_REQUESTS = [
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 @pytest.mark.parametrize("which", ["published", "draft"])
 def test_a_coordinator_of_another_region_gets_404(
-    client: FlaskClient, other_regions_event, method: str, path: str, htmx: bool, which: str
+    client: PortalClient, other_regions_event, method: str, path: str, htmx: bool, which: str
 ) -> None:  # type: ignore[no-untyped-def]
     published, draft = other_regions_event
     event = published if which == "published" else draft
-    sign_in(client, make_user("coordinator", "intruder@example.org", region_slug="london"))
+    client.sign_in(make_user("coordinator", "intruder@example.org", region_slug="london"))
     url = path.format(id=event.id)
     headers = HTMX if htmx else {}
     if method == "GET":
         response = client.get(url, headers=headers)
     else:
-        response = post_form(client, url, {**form_data(), "reason": "x"}, headers=headers)
+        response = client.post_form(url, {**form_data(), "reason": "x"}, headers=headers)
     assert response.status_code == 404
     db.session.refresh(event)
     assert event.state in (EventState.PUBLISHED, EventState.DRAFT) and event.title != "x"
@@ -63,12 +57,12 @@ def test_a_coordinator_of_another_region_gets_404(
 @pytest.mark.parametrize("role", ["trust", None])
 @pytest.mark.parametrize("path", ["/events/new", "/manage/events"])
 def test_trust_staff_and_anonymous_visitors_cannot_plan_events(
-    client: FlaskClient, role: str | None, path: str
+    client: PortalClient, role: str | None, path: str
 ) -> None:
     if role:
-        sign_in(client, make_user(role))
+        client.sign_in(make_user(role))
         assert client.get(path).status_code == 403
-        assert post_form(client, "/events/new", form_data()).status_code == 403
+        assert client.post_form("/events/new", form_data()).status_code == 403
         assert client.get(path, headers=HTMX).status_code == 403
     else:
         assert client.get(path).status_code == 302
@@ -76,12 +70,12 @@ def test_trust_staff_and_anonymous_visitors_cannot_plan_events(
     assert db.session.query(NetworkEvent).count() == 0
 
 
-def test_a_coordinator_cannot_ask_to_plan_for_another_region(client: FlaskClient) -> None:
-    sign_in(client, make_user("coordinator", region_slug="london"))
+def test_a_coordinator_cannot_ask_to_plan_for_another_region(client: PortalClient) -> None:
+    client.sign_in(make_user("coordinator", region_slug="london"))
     assert client.get("/events/new?region=north-east").status_code == 404
 
 
-def test_drafts_are_seen_only_by_those_who_manage_them(client: FlaskClient, app) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_are_seen_only_by_those_who_manage_them(client: PortalClient, app) -> None:  # type: ignore[no-untyped-def]
     owner = make_user("coordinator", "owner@example.org", region_slug="london")
     draft = make_event(owner, title="Secret draft")
     assert client.get(f"/events/{draft.id}").status_code == 404
@@ -90,11 +84,11 @@ def test_drafts_are_seen_only_by_those_who_manage_them(client: FlaskClient, app)
         make_user("coordinator", "other@example.org", region_slug="south-west"),
     ):
         viewer = app.test_client()
-        sign_in(viewer, user)
+        viewer.sign_in(user)
         assert viewer.get(f"/events/{draft.id}").status_code == 404
     for user in (owner, make_user("admin")):
         viewer = app.test_client()
-        sign_in(viewer, user)
+        viewer.sign_in(user)
         page = viewer.get(f"/events/{draft.id}").get_data(as_text=True)
         assert "Draft – not published" in page and "Publish event" in page
     assert "Secret draft" not in client.get("/events").get_data(as_text=True)
@@ -103,10 +97,10 @@ def test_drafts_are_seen_only_by_those_who_manage_them(client: FlaskClient, app)
 # --- The coordinator's journey ----------------------------------------------------------------
 
 
-def test_create_publish_edit_cancel(client: FlaskClient) -> None:
+def test_create_publish_edit_cancel(client: PortalClient) -> None:
     coordinator = make_user("coordinator", region_slug="london")
-    sign_in(client, coordinator)
-    response = post_form(client, "/events/new", form_data(title="Normal birth day"))
+    client.sign_in(coordinator)
+    response = client.post_form("/events/new", form_data(title="Normal birth day"))
     assert response.status_code == 303, response.get_data(as_text=True)
     event = db.session.query(NetworkEvent).one()
     assert response.headers["Location"] == f"/events/{event.id}"
@@ -119,18 +113,18 @@ def test_create_publish_edit_cancel(client: FlaskClient) -> None:
         as_text=True
     )
 
-    assert post_form(client, f"/events/{event.id}/publish", {}).status_code == 303
+    assert client.post_form(f"/events/{event.id}/publish", {}).status_code == 303
     db.session.refresh(event)
     assert event.state is EventState.PUBLISHED
     assert "Normal birth day" in client.get("/events").get_data(as_text=True)
 
     changed = form_data(title="Normal birth day", start_time="10:00")
-    assert post_form(client, f"/events/{event.id}/edit", changed).status_code == 303
+    assert client.post_form(f"/events/{event.id}/edit", changed).status_code == 303
     db.session.refresh(event)
     assert event.sequence == 1 and event.start_time.hour == 10
 
-    response = post_form(
-        client, f"/events/{event.id}/cancel", {"reason": "The venue is closed for repairs."}
+    response = client.post_form(
+        f"/events/{event.id}/cancel", {"reason": "The venue is closed for repairs."}
     )
     assert response.status_code == 303
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
@@ -138,12 +132,12 @@ def test_create_publish_edit_cancel(client: FlaskClient) -> None:
     assert "Cancelled: <bdi>Normal birth day</bdi>" in client.get("/events").get_data(as_text=True)
 
 
-def test_delete_a_draft_after_confirming(client: FlaskClient) -> None:
+def test_delete_a_draft_after_confirming(client: PortalClient) -> None:
     coordinator = make_user("coordinator", region_slug="london")
     draft = make_event(coordinator)
-    sign_in(client, coordinator)
+    client.sign_in(coordinator)
     assert "Delete this draft?" in client.get(f"/events/{draft.id}/delete").get_data(as_text=True)
-    response = post_form(client, f"/events/{draft.id}/delete", {})
+    response = client.post_form(f"/events/{draft.id}/delete", {})
     assert (
         response.status_code == 303
         and response.headers["Location"] == "/manage/events?region=london"
@@ -152,14 +146,14 @@ def test_delete_a_draft_after_confirming(client: FlaskClient) -> None:
 
 
 def test_htmx_create_redirects_with_hx_location_and_errors_swap_in_place(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
-    sign_in(client, make_user("coordinator"))
-    bad = post_form(client, "/events/new", form_data(title=""), headers=HTMX)
+    client.sign_in(make_user("coordinator"))
+    bad = client.post_form("/events/new", form_data(title=""), headers=HTMX)
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="event-form">') and "Enter a title" in html
-    good = post_form(client, "/events/new", form_data(), headers=HTMX)
+    good = client.post_form("/events/new", form_data(), headers=HTMX)
     assert good.status_code == 204 and good.headers["HX-Location"].startswith("/events/")
 
 
@@ -212,10 +206,10 @@ INVALID = [
 
 @pytest.mark.parametrize(("changes", "message"), INVALID)
 def test_bad_input_gets_422_a_message_by_the_field_and_saves_nothing(
-    client: FlaskClient, changes: dict[str, str], message: str
+    client: PortalClient, changes: dict[str, str], message: str
 ) -> None:
-    sign_in(client, make_user("coordinator"))
-    response = post_form(client, "/events/new", form_data(**changes))
+    client.sign_in(make_user("coordinator"))
+    response = client.post_form("/events/new", form_data(**changes))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "There is a problem" in html
@@ -224,19 +218,19 @@ def test_bad_input_gets_422_a_message_by_the_field_and_saves_nothing(
     assert db.session.query(NetworkEvent).count() == 0
 
 
-def test_a_rejected_form_keeps_what_was_typed(client: FlaskClient) -> None:
-    sign_in(client, make_user("coordinator"))
-    html = post_form(
-        client, "/events/new", form_data(capacity="0", event_date_day=None, title="Kept title")
+def test_a_rejected_form_keeps_what_was_typed(client: PortalClient) -> None:
+    client.sign_in(make_user("coordinator"))
+    html = client.post_form(
+        "/events/new", form_data(capacity="0", event_date_day=None, title="Kept title")
     ).get_data(as_text=True)
     assert 'value="Kept title"' in html and 'value="09:30"' in html and 'value="0"' in html
 
 
-def test_the_form_says_how_many_events_are_planned(client: FlaskClient) -> None:
+def test_the_form_says_how_many_events_are_planned(client: PortalClient) -> None:
     coordinator = make_user("coordinator")
     make_event(coordinator)
     make_event(coordinator)
-    sign_in(client, coordinator)
+    client.sign_in(coordinator)
     label = programme_year_label(programme_year(today_in_london()))
     assert f"2 of 3 events planned for {label}" in client.get("/events/new").get_data(as_text=True)
     assert f"2 of 3 events planned for {label}" in client.get("/manage/events").get_data(
@@ -244,11 +238,11 @@ def test_the_form_says_how_many_events_are_planned(client: FlaskClient) -> None:
     )
 
 
-def test_a_full_region_sees_an_explanation_instead_of_the_form(client: FlaskClient) -> None:
+def test_a_full_region_sees_an_explanation_instead_of_the_form(client: PortalClient) -> None:
     coordinator = make_user("coordinator")
     for _ in range(3):
         make_event(coordinator, event_date=today_in_london() + timedelta(days=1))
-    sign_in(client, coordinator)
+    client.sign_in(coordinator)
     html = client.get("/events/new").get_data(as_text=True)
     assert "NHS London has planned all 3 network events" in html
     assert 'name="title"' not in html
@@ -256,30 +250,30 @@ def test_a_full_region_sees_an_explanation_instead_of_the_form(client: FlaskClie
     assert "Plan an event</a>" not in manage and "has planned all 3 events" in manage
 
 
-def test_posting_to_a_full_region_explains_and_saves_nothing(client: FlaskClient) -> None:
+def test_posting_to_a_full_region_explains_and_saves_nothing(client: PortalClient) -> None:
     coordinator = make_user("coordinator")
     for _ in range(3):
         make_event(coordinator)
-    sign_in(client, coordinator)
-    response = post_form(client, "/events/new", form_data())
+    client.sign_in(coordinator)
+    response = client.post_form("/events/new", form_data())
     assert response.status_code == 422
     assert "NHS London has planned all 3 network events" in response.get_data(as_text=True)
     assert db.session.query(NetworkEvent).count() == 3
 
 
-def test_an_admin_chooses_the_region(client: FlaskClient) -> None:
-    sign_in(client, make_user("admin"))
-    response = post_form(client, "/events/new", form_data(region="south-west"))
+def test_an_admin_chooses_the_region(client: PortalClient) -> None:
+    client.sign_in(make_user("admin"))
+    response = client.post_form("/events/new", form_data(region="south-west"))
     assert response.status_code == 303
     assert db.session.query(NetworkEvent).one().region.slug == "south-west"
-    unknown = post_form(client, "/events/new", form_data(region="atlantis"))
+    unknown = client.post_form("/events/new", form_data(region="atlantis"))
     assert unknown.status_code == 404
 
 
 # --- Public pages -----------------------------------------------------------------------------
 
 
-def test_the_event_page_shows_every_detail_but_never_the_joining_link(client: FlaskClient) -> None:
+def test_the_event_page_shows_every_detail_but_never_the_joining_link(client: PortalClient) -> None:
     coordinator = make_user("coordinator")
     event = make_event(
         coordinator, publish=True, online_url="https://meet.example/secret-room", trust_cap=5
@@ -300,12 +294,14 @@ def test_the_event_page_shows_every_detail_but_never_the_joining_link(client: Fl
         (date(2027, 7, 15), "Thursday 15 July 2027, 9:30am to 4pm"),
     ],
 )
-def test_gmt_and_bst_dates_show_the_local_times(client: FlaskClient, day: date, shown: str) -> None:
+def test_gmt_and_bst_dates_show_the_local_times(
+    client: PortalClient, day: date, shown: str
+) -> None:
     event = make_event(make_user("coordinator"), publish=True, event_date=day)
     assert shown in client.get(f"/events/{event.id}").get_data(as_text=True)
 
 
-def test_events_list_filters_by_region_and_time_and_updates_with_htmx(client: FlaskClient) -> None:
+def test_events_list_filters_by_region_and_time_and_updates_with_htmx(client: PortalClient) -> None:
     london = make_user("coordinator", "l@example.org", region_slug="london")
     north = make_user("coordinator", "n@example.org", region_slug="north-east")
     make_event(london, publish=True, title="London event")
@@ -321,7 +317,7 @@ def test_events_list_filters_by_region_and_time_and_updates_with_htmx(client: Fl
     assert "There are no past events yet" in past
 
 
-def test_past_events_are_listed_latest_first(client: FlaskClient) -> None:
+def test_past_events_are_listed_latest_first(client: PortalClient) -> None:
     coordinator = make_user("coordinator")
     for title, days_ago in (("Older", 100), ("Newer", 10)):
         event = make_event(coordinator, publish=True, title=title)
@@ -333,7 +329,7 @@ def test_past_events_are_listed_latest_first(client: FlaskClient) -> None:
     assert "Older" not in client.get("/events").get_data(as_text=True)
 
 
-def test_events_list_paginates_past_20(client: FlaskClient, app) -> None:  # type: ignore[no-untyped-def]
+def test_events_list_paginates_past_20(client: PortalClient, app) -> None:  # type: ignore[no-untyped-def]
     app.config["EVENTS_PER_REGION"] = 30
     try:
         coordinator = make_user("coordinator")
@@ -354,7 +350,7 @@ def test_events_list_paginates_past_20(client: FlaskClient, app) -> None:  # typ
         app.config["EVENTS_PER_REGION"] = 3
 
 
-def test_region_page_and_home_page_list_upcoming_events(client: FlaskClient) -> None:
+def test_region_page_and_home_page_list_upcoming_events(client: PortalClient) -> None:
     coordinator = make_user("coordinator")
     event = make_event(coordinator, publish=True, title="Shown everywhere")
     cancelled = make_event(coordinator, publish=True, title="Called off")
@@ -368,7 +364,7 @@ def test_region_page_and_home_page_list_upcoming_events(client: FlaskClient) -> 
     assert "Shown everywhere" not in client.get("/regions/north-east").get_data(as_text=True)
 
 
-def test_event_page_lists_the_regions_other_events(client: FlaskClient) -> None:
+def test_event_page_lists_the_regions_other_events(client: PortalClient) -> None:
     coordinator = make_user("coordinator")
     first = make_event(coordinator, publish=True, title="First")
     make_event(coordinator, publish=True, title="Second")
@@ -376,11 +372,11 @@ def test_event_page_lists_the_regions_other_events(client: FlaskClient) -> None:
     assert "Other events in <bdi>London</bdi>" in html and "Second" in html
 
 
-def test_unknown_event_is_404(client: FlaskClient) -> None:
+def test_unknown_event_is_404(client: PortalClient) -> None:
     assert client.get("/events/999999").status_code == 404
 
 
-def test_an_event_past_its_deadline_says_registration_is_closed(client: FlaskClient) -> None:
+def test_an_event_past_its_deadline_says_registration_is_closed(client: PortalClient) -> None:
     event = make_event(make_user("coordinator"), publish=True, event_date=future(3))
     event.registration_deadline = today_in_london() - timedelta(days=1)
     db.session.commit()
@@ -388,16 +384,16 @@ def test_an_event_past_its_deadline_says_registration_is_closed(client: FlaskCli
     assert "<dd>Registration closed</dd>" in client.get("/events").get_data(as_text=True)
 
 
-def test_field_errors_and_rule_errors_come_in_one_round(client: FlaskClient) -> None:
-    sign_in(client, make_user("coordinator"))
-    html = post_form(client, "/events/new", form_data(title="", end_time="08:00")).get_data(
+def test_field_errors_and_rule_errors_come_in_one_round(client: PortalClient) -> None:
+    client.sign_in(make_user("coordinator"))
+    html = client.post_form("/events/new", form_data(title="", end_time="08:00")).get_data(
         as_text=True
     )
     assert "Enter a title" in html and "End time must be after the start time" in html
 
 
-def test_an_admin_sees_a_region_choice_on_the_form(client: FlaskClient) -> None:
-    sign_in(client, make_user("admin"))
+def test_an_admin_sees_a_region_choice_on_the_form(client: PortalClient) -> None:
+    client.sign_in(make_user("admin"))
     html = client.get("/events/new?region=south-west").get_data(as_text=True)
     assert '<option value="south-west" selected>NHS South West</option>' in html
 
@@ -423,14 +419,14 @@ def _next_last_sunday(month: int) -> date:
     ids=["clocks-forward", "clocks-back"],
 )
 def test_a_time_that_the_clocks_skip_or_repeat_is_refused_by_its_field(
-    client: FlaskClient,
+    client: PortalClient,
     month: int,
     times: tuple[str, str],
     field: str,
     message: str,
     htmx: bool,
 ) -> None:
-    sign_in(client, make_user("coordinator"))
+    client.sign_in(make_user("coordinator"))
     day = _next_last_sunday(month)
     data = form_data(
         start_time=times[0],
@@ -438,7 +434,7 @@ def test_a_time_that_the_clocks_skip_or_repeat_is_refused_by_its_field(
         **{"event_date-day": str(day.day), "event_date-month": str(month)},
         **{"event_date-year": str(day.year)},
     )
-    response = post_form(client, "/events/new", data, **({"headers": HTMX} if htmx else {}))
+    response = client.post_form("/events/new", data, **({"headers": HTMX} if htmx else {}))
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html
@@ -447,15 +443,16 @@ def test_a_time_that_the_clocks_skip_or_repeat_is_refused_by_its_field(
 
 
 def test_manage_events_shows_each_events_bookings_and_links_to_its_attendees(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
-    from tests.registrations.helpers import book, open_event, trust_staff
+    from tests.factories import open_event, trust_staff
+    from tests.registrations.helpers import book
 
     event = open_event(capacity=2)  # London, published
     book(event, trust_staff(), 1, 2, 3)
     coordinator = make_user("coordinator", "planner@nhs.example")
     make_event(coordinator, title="Draft day")
-    sign_in(client, coordinator)
+    client.sign_in(coordinator)
     html = client.get("/manage/events").get_data(as_text=True)
     assert "2 of 2 booked, 1 waiting" in html
     assert f'href="/events/{event.id}/attendees"' in html

@@ -21,8 +21,8 @@ from portal.events.service import (
 from portal.extensions import db
 from portal.web.dates import programme_year, programme_year_label
 from portal.web.markdown import markdown_to_text, render_markdown
-from tests.conftest import make_user, region
-from tests.events.helpers import event_values, future, make_event
+from tests.events.helpers import event_values, future
+from tests.factories import make_event, make_user, region
 
 
 @pytest.mark.parametrize(

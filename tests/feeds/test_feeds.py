@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
@@ -18,8 +17,8 @@ from portal.config import PROJECT_ROOT
 from portal.events.service import cancel_event, update_event
 from portal.extensions import db
 from portal.feeds.service import reset_feed_token
-from tests.conftest import make_trust, make_user, post, sign_in
-from tests.events.helpers import make_event
+from tests.client import PortalClient
+from tests.factories import make_event, make_trust, make_user
 
 LONDON = ZoneInfo("Europe/London")
 ICALJS = PROJECT_ROOT / "tests" / "feeds" / "read_with_icaljs.mjs"
@@ -68,7 +67,7 @@ def three_events(coordinator: User) -> list[Any]:
 
 
 def test_three_independent_parsers_agree_with_zoneinfo(
-    client: FlaskClient, three_events: list[Any]
+    client: PortalClient, three_events: list[Any]
 ) -> None:
     body = client.get("/feeds/events.ics").data
     expected = {
@@ -115,7 +114,7 @@ def unfolded(body: bytes) -> list[str]:
     return body.decode().replace("\r\n ", "").split("\r\n")[:-1]
 
 
-def test_raw_format(client: FlaskClient, three_events: list[Any], coordinator: User) -> None:
+def test_raw_format(client: PortalClient, three_events: list[Any], coordinator: User) -> None:
     update_event(
         three_events[0],
         {"title": "Ünïcödé, commas; semicolons and a long title " + "x" * 40},
@@ -160,7 +159,7 @@ def test_raw_format(client: FlaskClient, three_events: list[Any], coordinator: U
     assert str(event["summary"]).startswith("Ünïcödé, commas; semicolons")
 
 
-def test_a_feed_with_no_events_is_still_a_valid_calendar(client: FlaskClient) -> None:
+def test_a_feed_with_no_events_is_still_a_valid_calendar(client: PortalClient) -> None:
     body = client.get("/feeds/events.ics").data
     raw_lines(body)
     assert Calendar.from_ical(body).walk("VTIMEZONE")
@@ -169,7 +168,7 @@ def test_a_feed_with_no_events_is_still_a_valid_calendar(client: FlaskClient) ->
 
 
 def test_the_same_data_gives_the_same_bytes(
-    client: FlaskClient, three_events: list[Any], app_factory: Any
+    client: PortalClient, three_events: list[Any], app_factory: Any
 ) -> None:
     first = client.get("/feeds/events.ics")
     second = client.get("/feeds/events.ics")
@@ -181,7 +180,7 @@ def test_the_same_data_gives_the_same_bytes(
 
 
 def test_http_headers_and_conditional_requests(
-    client: FlaskClient, three_events: list[Any]
+    client: PortalClient, three_events: list[Any]
 ) -> None:
     response = client.get(
         "/feeds/events.ics", headers={"Accept": "text/html, application/xhtml+xml"}
@@ -204,7 +203,7 @@ def test_http_headers_and_conditional_requests(
 
 
 def test_editing_the_time_raises_sequence_and_changes_the_etag(
-    client: FlaskClient, three_events: list[Any], coordinator: User
+    client: PortalClient, three_events: list[Any], coordinator: User
 ) -> None:
     before = client.get("/feeds/events.ics")
     update_event(three_events[1], {"start_time": time(10, 0)}, actor=coordinator)
@@ -221,7 +220,7 @@ def test_editing_the_time_raises_sequence_and_changes_the_etag(
 
 
 def test_a_cancelled_event_stays_in_the_feed_marked_cancelled(
-    client: FlaskClient, three_events: list[Any], coordinator: User
+    client: PortalClient, three_events: list[Any], coordinator: User
 ) -> None:
     cancel_event(three_events[0], "Snow", actor=coordinator)
     body = client.get("/feeds/events.ics").data
@@ -236,7 +235,7 @@ def test_a_cancelled_event_stays_in_the_feed_marked_cancelled(
     assert icaljs[three_events[0].uid]["status"] == "CANCELLED"
 
 
-def test_drafts_never_appear(client: FlaskClient, coordinator: User) -> None:
+def test_drafts_never_appear(client: PortalClient, coordinator: User) -> None:
     draft = make_event(coordinator, title="Secret draft")
     for path in ("/feeds/events.ics", "/feeds/regions/london.ics"):
         assert b"Secret draft" not in client.get(path).data
@@ -244,7 +243,7 @@ def test_drafts_never_appear(client: FlaskClient, coordinator: User) -> None:
 
 
 def test_public_feeds_hold_no_joining_link_and_no_personal_data(
-    client: FlaskClient, coordinator: User
+    client: PortalClient, coordinator: User
 ) -> None:
     make_event(coordinator, publish=True, online_url="https://meet.example/secret-room-42")
     for path in ("/feeds/events.ics", "/feeds/regions/london.ics"):
@@ -253,7 +252,7 @@ def test_public_feeds_hold_no_joining_link_and_no_personal_data(
         assert "coordinator@example.org" not in body and "Test Person" not in body
 
 
-def test_region_feed_holds_only_its_region(client: FlaskClient, coordinator: User) -> None:
+def test_region_feed_holds_only_its_region(client: PortalClient, coordinator: User) -> None:
     other = make_user("coordinator", "ne@example.org", region_slug="north-east")
     mine = make_event(coordinator, publish=True)
     theirs = make_event(other, "north-east", publish=True)
@@ -263,7 +262,7 @@ def test_region_feed_holds_only_its_region(client: FlaskClient, coordinator: Use
     assert client.get("/feeds/regions/mercia.ics").status_code == 404
 
 
-def test_single_event_download_is_an_attachment(client: FlaskClient, coordinator: User) -> None:
+def test_single_event_download_is_an_attachment(client: PortalClient, coordinator: User) -> None:
     event = make_event(coordinator, publish=True, title="Normal birth: a day of learning")
     response = client.get(f"/events/{event.id}/calendar.ics")
     assert response.status_code == 200
@@ -274,7 +273,7 @@ def test_single_event_download_is_an_attachment(client: FlaskClient, coordinator
     assert [str(c["uid"]) for c in Calendar.from_ical(response.data).walk("VEVENT")] == [event.uid]
 
 
-def test_event_urls_come_from_the_base_url(client: FlaskClient, coordinator: User) -> None:
+def test_event_urls_come_from_the_base_url(client: PortalClient, coordinator: User) -> None:
     event = make_event(coordinator, publish=True)
     body = client.get("/feeds/events.ics", base_url="http://evil.example").data
     component = Calendar.from_ical(body).walk("VEVENT")[0]
@@ -290,7 +289,9 @@ def private_url(user: User) -> str:
     return f"/feeds/private/{token}.ics"
 
 
-def test_private_feed_shows_only_the_persons_events(client: FlaskClient, coordinator: User) -> None:
+def test_private_feed_shows_only_the_persons_events(
+    client: PortalClient, coordinator: User
+) -> None:
     other = make_user("coordinator", "ne@example.org", region_slug="north-east")
     mine = make_event(coordinator, publish=True)
     theirs = make_event(other, "north-east", publish=True)
@@ -312,7 +313,7 @@ def test_private_feed_shows_only_the_persons_events(client: FlaskClient, coordin
 
 
 def test_private_feed_answers_404_after_a_reset_or_deactivation(
-    client: FlaskClient, coordinator: User
+    client: PortalClient, coordinator: User
 ) -> None:
     old = private_url(coordinator)
     new = private_url(coordinator)
@@ -325,13 +326,13 @@ def test_private_feed_answers_404_after_a_reset_or_deactivation(
 
 
 def test_account_page_creates_shows_and_resets_the_private_address(
-    client: FlaskClient, coordinator: User
+    client: PortalClient, coordinator: User
 ) -> None:
     """The address is in the answer to making it; the account page never shows it again (see
     tests/feeds/test_private_address.py for the rest)."""
-    sign_in(client, coordinator)
+    client.sign_in(coordinator)
     assert "Create my calendar address" in client.get("/account").get_data(as_text=True)
-    made = post(client, "/account/calendar-feed")
+    made = client.post_form("/account/calendar-feed")
     assert made.status_code == 200
     first = re.search(r"/feeds/private/([^/.]+)\.ics", made.get_data(as_text=True))
     assert first is not None
@@ -339,7 +340,7 @@ def test_account_page_creates_shows_and_resets_the_private_address(
     assert f"https://portal.example.org/feeds/private/{first[1]}.ics" in page
     assert f"webcal://portal.example.org/feeds/private/{first[1]}.ics" in page
     assert first[1] not in client.get("/account").get_data(as_text=True)
-    again = post(client, "/account/calendar-feed").get_data(as_text=True)
+    again = client.post_form("/account/calendar-feed").get_data(as_text=True)
     assert "The old address no longer works" in again
     assert first[1] not in again
 
@@ -347,7 +348,7 @@ def test_account_page_creates_shows_and_resets_the_private_address(
 # --- Links on pages -------------------------------------------------------------------------------
 
 
-def test_pages_link_their_feeds(client: FlaskClient, coordinator: User) -> None:
+def test_pages_link_their_feeds(client: PortalClient, coordinator: User) -> None:
     event = make_event(coordinator, publish=True)
     pages = {
         "/events": "https://portal.example.org/feeds/events.ics",
@@ -365,7 +366,7 @@ def test_pages_link_their_feeds(client: FlaskClient, coordinator: User) -> None:
 
 
 def test_event_page_offers_add_to_calendar_links_and_the_download(
-    client: FlaskClient, coordinator: User
+    client: PortalClient, coordinator: User
 ) -> None:
     event = make_event(coordinator, publish=True, event_date=date(2027, 7, 15))
     html = client.get(f"/events/{event.id}").get_data(as_text=True)

@@ -7,8 +7,7 @@ from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
 from portal.events.calendar import invitation
-from tests.conftest import make_user
-from tests.events.helpers import make_event
+from tests.factories import make_event, make_user
 
 NAME = 'Jo "JJ" O\'Neil; Smith, Jr'
 READ_AS = "Jo 'JJ' O'Neil; Smith, Jr"

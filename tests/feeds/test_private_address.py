@@ -8,13 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from portal.auth.models import User
 from portal.extensions import db
 from portal.feeds.service import reset_feed_token, user_for_feed_token
-from tests.conftest import HTMX, make_user, post, sign_in
+from tests.client import HTMX, PortalClient
+from tests.factories import make_user
 
 PRIVATE_URL = re.compile(r"https://portal\.example\.org/feeds/private/([A-Za-z0-9_-]+)\.ics")
 
@@ -52,7 +52,7 @@ def test_the_database_keeps_a_hash_of_the_token_and_never_the_token(coordinator:
     assert user_for_feed_token(coordinator.feed_token_hash) is None  # the hash is no password
 
 
-def test_a_new_address_ends_the_old_one(client: FlaskClient, coordinator: User) -> None:
+def test_a_new_address_ends_the_old_one(client: PortalClient, coordinator: User) -> None:
     old = reset_feed_token(coordinator)
     new = reset_feed_token(coordinator)
     assert client.get(f"/feeds/private/{old}.ics").status_code == 404
@@ -63,10 +63,10 @@ def test_a_new_address_ends_the_old_one(client: FlaskClient, coordinator: User) 
 
 
 def test_without_javascript_the_address_is_shown_once_then_never_again(
-    client: FlaskClient, coordinator: User
+    client: PortalClient, coordinator: User
 ) -> None:
-    sign_in(client, coordinator)
-    made = post(client, "/account/calendar-feed")
+    client.sign_in(coordinator)
+    made = client.post_form("/account/calendar-feed")
     assert made.status_code == 200  # the answer shows the address: nothing keeps it to redirect
     page = made.get_data(as_text=True)
     assert page.lstrip().lower().startswith("<!doctype html>")  # the whole account page
@@ -83,7 +83,7 @@ def test_without_javascript_the_address_is_shown_once_then_never_again(
     assert "Make a new address" in later
     assert "Create my calendar address" not in later
 
-    again = post(client, "/account/calendar-feed").get_data(as_text=True)
+    again = client.post_form("/account/calendar-feed").get_data(as_text=True)
     new_token = token_in(again)
     assert new_token != token
     assert "The old address no longer works" in again
@@ -93,10 +93,10 @@ def test_without_javascript_the_address_is_shown_once_then_never_again(
 
 
 def test_the_subscribe_links_carry_the_address_while_it_is_shown(
-    client: FlaskClient, coordinator: User
+    client: PortalClient, coordinator: User
 ) -> None:
-    sign_in(client, coordinator)
-    page = post(client, "/account/calendar-feed").get_data(as_text=True)
+    client.sign_in(coordinator)
+    page = client.post_form("/account/calendar-feed").get_data(as_text=True)
     token = token_in(page)
     webcal = f"webcal://portal.example.org/feeds/private/{token}.ics"
     links = {
@@ -117,14 +117,14 @@ def test_the_subscribe_links_carry_the_address_while_it_is_shown(
 
 
 def test_with_htmx_the_section_comes_back_with_the_address_once(
-    client: FlaskClient, coordinator: User
+    client: PortalClient, coordinator: User
 ) -> None:
-    sign_in(client, coordinator)
+    client.sign_in(coordinator)
     first = client.get("/account").get_data(as_text=True)
     assert 'hx-post="/account/calendar-feed"' in first
     assert 'hx-target="#calendar-feed"' in first
 
-    made = post(client, "/account/calendar-feed", headers=HTMX)
+    made = client.post_form("/account/calendar-feed", headers=HTMX)
     assert made.status_code == 200
     fragment = made.get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="calendar-feed"')
@@ -138,18 +138,18 @@ def test_with_htmx_the_section_comes_back_with_the_address_once(
     assert token not in client.get("/account").get_data(as_text=True)
     assert token not in client.get("/account", headers=HTMX).get_data(as_text=True)
 
-    again = post(client, "/account/calendar-feed", headers=HTMX).get_data(as_text=True)
+    again = client.post_form("/account/calendar-feed", headers=HTMX).get_data(as_text=True)
     new_token = token_in(again)
     assert new_token != token and "The old address no longer works" in again
     assert client.get(f"/feeds/private/{token}.ics").status_code == 404
     assert client.get(f"/feeds/private/{new_token}.ics").status_code == 200
 
 
-def test_signed_out_nobody_makes_an_address(client: FlaskClient, coordinator: User) -> None:
-    response = post(client, "/account/calendar-feed", token_from="/sign-in")
+def test_signed_out_nobody_makes_an_address(client: PortalClient, coordinator: User) -> None:
+    response = client.post_form("/account/calendar-feed", token_from="/sign-in")
     assert response.status_code in (302, 303)
     assert "/sign-in" in response.headers["Location"]
-    htmx = post(client, "/account/calendar-feed", token_from="/sign-in", headers=HTMX)
+    htmx = client.post_form("/account/calendar-feed", token_from="/sign-in", headers=HTMX)
     assert "/sign-in" in htmx.headers.get("HX-Redirect", "")
     db.session.refresh(coordinator)
     assert coordinator.feed_token_hash is None

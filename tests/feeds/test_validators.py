@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from flask.testing import FlaskClient
 from ical.calendar_stream import IcsCalendarStream
 from werkzeug.http import http_date
 
 from portal.extensions import db
 from portal.regions.service import REGION_FIELDS, region_by_slug, update_region
 from portal.registrations.service import withdraw
-from tests.conftest import make_user
-from tests.events.helpers import make_event
+from tests.client import PortalClient
+from tests.factories import make_event, make_user, open_event, trust_staff
 from tests.feeds.test_feeds import private_url, read_with_icaljs, unfolded
-from tests.registrations.helpers import book, open_event, trust_staff
+from tests.registrations.helpers import book
 
 AWKWARD = "Yorkshire, the Humber; and \\ co"
 
@@ -28,7 +27,7 @@ def rename(slug: str, name: str) -> None:
     assert update_region(region, {**values, "name": name}, actor=None)
 
 
-def test_calendar_names_and_descriptions_are_escaped_text(app: Flask, client: FlaskClient) -> None:
+def test_calendar_names_and_descriptions_are_escaped_text(app: Flask, client: PortalClient) -> None:
     coordinator = make_user("coordinator", "c@nhs.example", region_slug="yorkshire-and-the-humber")
     make_event(coordinator, "yorkshire-and-the-humber", publish=True)
     rename("yorkshire-and-the-humber", AWKWARD)
@@ -47,7 +46,7 @@ def test_calendar_names_and_descriptions_are_escaped_text(app: Flask, client: Fl
 
 
 def test_an_event_title_holding_a_line_break_is_written_escaped(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     coordinator = make_user("coordinator", "c@nhs.example")
     event = make_event(coordinator, publish=True)
@@ -63,7 +62,7 @@ def test_an_event_title_holding_a_line_break_is_written_escaped(
 
 
 def test_renaming_a_region_changes_the_etag_of_every_feed_that_shows_it(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     coordinator = make_user("coordinator", "c@nhs.example")
     event = make_event(coordinator, publish=True)
@@ -85,7 +84,7 @@ def test_renaming_a_region_changes_the_etag_of_every_feed_that_shows_it(
 
 
 def test_last_modified_moves_on_when_an_event_leaves_a_private_feed(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     event = open_event(capacity=3)
     staff = trust_staff()

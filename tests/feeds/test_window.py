@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
-from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from portal.events.service import cancel_event
 from portal.extensions import db
 from portal.feeds.service import KEPT_FOR, all_events_feed, left_window_at, shown
 from portal.web.dates import today_in_london
-from tests.conftest import make_user
-from tests.events.helpers import make_event
+from tests.client import PortalClient
+from tests.factories import make_event, make_user
 from tests.feeds.test_feeds import private_url
 
 
@@ -23,7 +22,7 @@ def uids(body: bytes) -> set[str]:
 
 
 def test_feeds_hold_a_year_back_and_cancelled_events_until_their_day(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     coordinator = make_user("coordinator", "c@nhs.example")
     today = today_in_london()

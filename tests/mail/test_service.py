@@ -25,7 +25,7 @@ from portal.mail.service import (
     send_pending,
 )
 from portal.mail.transports import TransportUnavailable
-from tests.conftest import make_user
+from tests.factories import make_user
 from tests.mail.helpers import MemoryTransport, calendar_bytes, queue, reload
 
 MINUTE = timedelta(minutes=1)

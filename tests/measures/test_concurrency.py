@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.measures.models import MeasureChange, MonthlyCounts
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 from tests.live import Browserless, LiveServer, serve
 
 PARALLEL_REQUESTS = 8

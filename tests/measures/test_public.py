@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.measures.disclosure import public_count
 from portal.measures.service import is_published, record_month, set_published
 from portal.regions.models import Trust
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
+from tests.client import HTMX, PortalClient
+from tests.factories import make_trust, make_user
 
 GOOD = {
     "deliveries": 302,
@@ -54,7 +54,7 @@ def measures_section(html: str) -> str:
 
 
 def test_the_public_sees_published_charts_only_with_small_numbers_hidden(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     trust = make_trust()
     fill(trust)
@@ -91,7 +91,7 @@ def test_the_public_sees_published_charts_only_with_small_numbers_hidden(
     ],
 )
 def test_no_count_from_1_to_7_can_be_worked_out_by_subtraction(
-    app: Flask, client: FlaskClient, changes: dict[str, int], hidden_from: set[str]
+    app: Flask, client: PortalClient, changes: dict[str, int], hidden_from: set[str]
 ) -> None:
     trust = make_trust()
     for i in range(13):
@@ -106,11 +106,11 @@ def test_no_count_from_1_to_7_can_be_worked_out_by_subtraction(
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_staff_publish_and_withdraw_their_charts(client: FlaskClient, htmx: bool) -> None:
+def test_staff_publish_and_withdraw_their_charts(client: PortalClient, htmx: bool) -> None:
     trust = make_trust()
     fill(trust)
-    sign_in(client, make_user("trust", "staff@nhs.example", trust=trust))
-    token = csrf_token(client, "/account")
+    client.sign_in(make_user("trust", "staff@nhs.example", trust=trust))
+    token = client.csrf_token("/account")
     headers = HTMX if htmx else {}
     response = client.post(
         "/trusts/RT1/measures/publish",
@@ -135,7 +135,7 @@ def test_staff_publish_and_withdraw_their_charts(client: FlaskClient, htmx: bool
 
 
 def test_a_page_kept_for_anonymous_visitors_shows_new_figures_at_once(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     trust = make_trust()
     fill(trust)

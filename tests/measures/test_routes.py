@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -28,10 +27,9 @@ from portal.measures.service import (
 from portal.regions.models import Trust
 from portal.registrations.models import Registration
 from portal.registrations.service import book_places
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
-from tests.events.helpers import make_event
+from tests.client import HTMX, PortalClient
+from tests.factories import make_event, make_trust, make_user, published
 from tests.registrations.helpers import person
-from tests.stories.helpers import published
 
 GOOD = {
     "deliveries": "300",
@@ -45,14 +43,14 @@ LAST_MONTH = (current_month() - timedelta(days=1)).replace(day=1)
 PREVIEW = re.compile(r"^/measures/import/([A-Za-z0-9_-]{24})$")
 
 
-def staff_signed_in(client: FlaskClient) -> Trust:
+def staff_signed_in(client: PortalClient) -> Trust:
     trust = make_trust()
-    sign_in(client, make_user("trust", "staff@nhs.example", trust=trust))
+    client.sign_in(make_user("trust", "staff@nhs.example", trust=trust))
     return trust
 
 
-def send(client: FlaskClient, path: str, data: dict[str, str], *, htmx: bool = False):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/account")
+def send(client: PortalClient, path: str, data: dict[str, str], *, htmx: bool = False):  # type: ignore[no-untyped-def]
+    token = client.csrf_token("/account")
     return client.post(path, data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
 
 
@@ -71,7 +69,7 @@ def fill(trust: Trust, months: int, **overrides: int) -> None:
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_staff_give_a_months_figures(client: FlaskClient, htmx: bool) -> None:
+def test_staff_give_a_months_figures(client: PortalClient, htmx: bool) -> None:
     trust = staff_signed_in(client)
     form = client.get("/trusts/RT1/measures/months/new").get_data(as_text=True)
     assert f'value="{month_key(LAST_MONTH)}"' in form
@@ -95,7 +93,7 @@ def test_staff_give_a_months_figures(client: FlaskClient, htmx: bool) -> None:
 
 @pytest.mark.parametrize("htmx", [False, True])
 def test_figures_that_do_not_add_up_are_refused_next_to_their_field_and_kept(
-    client: FlaskClient, htmx: bool
+    client: PortalClient, htmx: bool
 ) -> None:
     trust = staff_signed_in(client)
     response = send(
@@ -129,7 +127,7 @@ def test_figures_that_do_not_add_up_are_refused_next_to_their_field_and_kept(
     assert months_of(trust) == []
 
 
-def test_a_month_must_be_chosen_and_may_not_be_given_twice(client: FlaskClient) -> None:
+def test_a_month_must_be_chosen_and_may_not_be_given_twice(client: PortalClient) -> None:
     trust = staff_signed_in(client)
     response = send(client, "/trusts/RT1/measures/months/new", {"month": "", **GOOD})
     assert response.status_code == 422 and "Choose a month" in response.get_data(as_text=True)
@@ -140,7 +138,7 @@ def test_a_month_must_be_chosen_and_may_not_be_given_twice(client: FlaskClient) 
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_a_month_is_corrected_from_the_list(client: FlaskClient, htmx: bool) -> None:
+def test_a_month_is_corrected_from_the_list(client: PortalClient, htmx: bool) -> None:
     trust = staff_signed_in(client)
     fill(trust, 2)
     months_page = client.get("/trusts/RT1/measures/months").get_data(as_text=True)
@@ -159,7 +157,7 @@ def test_a_month_is_corrected_from_the_list(client: FlaskClient, htmx: bool) -> 
     assert client.get("/trusts/RT1/measures/months/march").status_code == 404
 
 
-def test_a_month_from_long_ago_can_be_corrected(client: FlaskClient) -> None:
+def test_a_month_from_long_ago_can_be_corrected(client: PortalClient) -> None:
     trust = staff_signed_in(client)
     record_month(trust, date(2015, 6, 1), {k: int(v) for k, v in GOOD.items()}, actor=None)
     response = send(client, "/trusts/RT1/measures/months/2015-06", {**GOOD, "vbac": "11"})
@@ -167,10 +165,10 @@ def test_a_month_from_long_ago_can_be_corrected(client: FlaskClient) -> None:
     assert months_of(trust)[0].vbac == 11
 
 
-def test_the_regions_coordinator_sees_and_corrects_a_trusts_figures(client: FlaskClient) -> None:
+def test_the_regions_coordinator_sees_and_corrects_a_trusts_figures(client: PortalClient) -> None:
     trust = make_trust()
     fill(trust, 3)
-    sign_in(client, make_user("coordinator", "coord@nhs.example", region_slug="london"))
+    client.sign_in(make_user("coordinator", "coord@nhs.example", region_slug="london"))
     assert client.get("/trusts/RT1/measures").status_code == 200
     response = send(client, "/trusts/RT1/measures/months/2024-03", {**GOOD, "vbac": "10"})
     assert response.status_code == 303
@@ -184,7 +182,7 @@ def test_the_regions_coordinator_sees_and_corrects_a_trusts_figures(client: Flas
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_a_change_is_marked_and_removed(client: FlaskClient, htmx: bool) -> None:
+def test_a_change_is_marked_and_removed(client: PortalClient, htmx: bool) -> None:
     trust = staff_signed_in(client)
     empty = send(
         client, "/trusts/RT1/measures/changes", {"month": "2024-06", "note": " "}, htmx=htmx
@@ -215,7 +213,7 @@ def test_a_change_is_marked_and_removed(client: FlaskClient, htmx: bool) -> None
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_a_target_is_set_refused_and_removed(client: FlaskClient, htmx: bool) -> None:
+def test_a_target_is_set_refused_and_removed(client: PortalClient, htmx: bool) -> None:
     staff_signed_in(client)
     bad = send(client, "/trusts/RT1/measures/total-cs/target", {"total-cs-target": "1O"}, htmx=htmx)
     assert bad.status_code == 422
@@ -234,7 +232,7 @@ def test_a_target_is_set_refused_and_removed(client: FlaskClient, htmx: bool) ->
 
 
 def test_the_measures_page_tells_the_story_in_words_with_the_events_and_stories(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     trust = make_trust()
     staff = make_user("trust", "staff@nhs.example", trust=trust)
@@ -249,7 +247,7 @@ def test_the_measures_page_tells_the_story_in_words_with_the_events_and_stories(
     registration.checked_in_at = registration.booked_at
     published(staff, coordinator, title="Our VBAC clinic")
     db.session.commit()
-    sign_in(client, staff)
+    client.sign_in(staff)
     html = client.get("/trusts/RT1/measures").get_data(as_text=True)
     assert "Total caesarean section rate: 25.0% in February 2025; common cause variation." in html
     assert "They are not medical advice" in html
@@ -260,7 +258,7 @@ def test_the_measures_page_tells_the_story_in_words_with_the_events_and_stories(
     assert "the figures as a table" in html
 
 
-def test_the_csv_export_has_every_month_with_its_limits(client: FlaskClient) -> None:
+def test_the_csv_export_has_every_month_with_its_limits(client: PortalClient) -> None:
     trust = staff_signed_in(client)
     fill(trust, 13)
     record_month(
@@ -292,7 +290,7 @@ def test_the_csv_export_has_every_month_with_its_limits(client: FlaskClient) -> 
     assert client.get("/trusts/RT1/measures/nonsense.csv").status_code == 404
 
 
-def test_the_chart_downloads_as_an_svg_file(client: FlaskClient) -> None:
+def test_the_chart_downloads_as_an_svg_file(client: PortalClient) -> None:
     trust = staff_signed_in(client)
     fill(trust, 6)
     response = client.get("/trusts/RT1/measures/vbac.svg")
@@ -305,8 +303,8 @@ def test_the_chart_downloads_as_an_svg_file(client: FlaskClient) -> None:
 # --- From a CSV file ---------------------------------------------------------------------------
 
 
-def upload(client: FlaskClient, content: str, *, htmx: bool = False):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/measures/import")
+def upload(client: PortalClient, content: str, *, htmx: bool = False):  # type: ignore[no-untyped-def]
+    token = client.csrf_token("/measures/import")
     response = client.post(
         "/measures/import",
         data={"csv_file": (io.BytesIO(content.encode()), "months.csv"), "csrf_token": token},
@@ -326,7 +324,7 @@ def fingerprint(html: str) -> str:
     return found.group(1)
 
 
-def test_a_preview_that_no_longer_holds_is_made_again_not_applied(client: FlaskClient) -> None:
+def test_a_preview_that_no_longer_holds_is_made_again_not_applied(client: PortalClient) -> None:
     trust = staff_signed_in(client)
     response = upload(client, f"{HEADER}\nRT1,2024-01,300,30,45,120,40,13\n")
     location = response.headers["Location"]
@@ -352,7 +350,7 @@ def _no_uploads_left_behind(app: Flask):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_months_are_imported_after_a_preview(client: FlaskClient, htmx: bool) -> None:
+def test_months_are_imported_after_a_preview(client: PortalClient, htmx: bool) -> None:
     trust = staff_signed_in(client)
     fill(trust, 1)
     response = upload(
@@ -374,7 +372,7 @@ def test_months_are_imported_after_a_preview(client: FlaskClient, htmx: bool) ->
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_a_file_with_a_bad_row_imports_nothing(client: FlaskClient, htmx: bool) -> None:
+def test_a_file_with_a_bad_row_imports_nothing(client: PortalClient, htmx: bool) -> None:
     trust = staff_signed_in(client)
     make_trust("Other NHS Trust", "RT2", "london")
     response = upload(
@@ -394,7 +392,7 @@ def test_a_file_with_a_bad_row_imports_nothing(client: FlaskClient, htmx: bool) 
 
 @pytest.mark.parametrize("htmx", [False, True])
 def test_a_file_that_is_not_the_right_csv_is_refused_at_upload(
-    client: FlaskClient, htmx: bool
+    client: PortalClient, htmx: bool
 ) -> None:
     staff_signed_in(client)
     response = upload(client, "name,ods_code\nA,B\n", htmx=htmx)

@@ -30,7 +30,7 @@ from portal.measures.service import (
     trust_series,
 )
 from portal.measures.spc import Signal
-from tests.conftest import make_trust, make_user
+from tests.factories import make_trust, make_user
 
 GOOD = {
     "deliveries": 300,

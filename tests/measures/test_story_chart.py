@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.measures.models import Measure
@@ -15,8 +14,9 @@ from portal.measures.service import mark_change, record_month, set_published
 from portal.regions.models import Trust
 from portal.stories.models import Story
 from portal.stories.service import MeasureValues
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
-from tests.stories.helpers import draft, form_data, published
+from tests.client import HTMX, PortalClient
+from tests.factories import draft, make_trust, make_user, published
+from tests.stories.helpers import form_data
 
 COUNTS = {
     "deliveries": 302,
@@ -45,12 +45,12 @@ def chart_section(html: str) -> str:
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_the_writer_links_a_measures_chart(client: FlaskClient, htmx: bool) -> None:
+def test_the_writer_links_a_measures_chart(client: PortalClient, htmx: bool) -> None:
     trust = make_trust()
     staff = make_user("trust", "staff@nhs.example", trust=trust)
     story = draft(staff)
-    sign_in(client, staff)
-    token = csrf_token(client, f"/stories/{story.id}/edit")
+    client.sign_in(staff)
+    token = client.csrf_token(f"/stories/{story.id}/edit")
     bad = client.post(
         f"/stories/{story.id}/edit",
         data={**form_data(chart_measure="robson"), "csrf_token": token},
@@ -69,7 +69,7 @@ def test_the_writer_links_a_measures_chart(client: FlaskClient, htmx: bool) -> N
     assert '<option value="vbac" selected>' in form
 
 
-def test_readers_see_the_chart_as_their_role_allows(client: FlaskClient) -> None:
+def test_readers_see_the_chart_as_their_role_allows(client: PortalClient) -> None:
     trust = make_trust()
     fill(trust)
     staff = make_user("trust", "staff@nhs.example", trust=trust)
@@ -97,7 +97,7 @@ def test_readers_see_the_chart_as_their_role_allows(client: FlaskClient) -> None
     assert "September 2024: <bdi>Change: VBAC clinic opened</bdi>" in section
     assert section.count("portal-spc-chart__change") == 2  # the line, in both drawings
 
-    sign_in(client, staff)
+    client.sign_in(staff)
     section = chart_section(client.get(path).get_data(as_text=True))
     assert "You see the trust’s own figures" in section
     assert section.count("<circle") == 2 * 14

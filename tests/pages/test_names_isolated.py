@@ -9,16 +9,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.config import PROJECT_ROOT
 from portal.extensions import db
 from portal.regions.service import update_trust
 from portal.registrations.service import book_places
-from tests.conftest import make_trust, make_user, region, sign_in
-from tests.events.helpers import make_event
+from tests.client import PortalClient
+from tests.factories import make_event, make_trust, make_user, published, region
 from tests.registrations.helpers import person
-from tests.stories.helpers import published
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: shows what follows it backwards, to the paragraph's end
 
@@ -141,10 +139,10 @@ PAGES: dict[str | None, list[str]] = {
     ("who", "path"), [(who, path) for who, paths in PAGES.items() for path in paths]
 )
 def test_every_name_with_an_override_is_isolated(
-    client: FlaskClient, world: dict[str, Any], who: str | None, path: str
+    client: PortalClient, world: dict[str, Any], who: str | None, path: str
 ) -> None:
     if who:
-        sign_in(client, world[who])
+        client.sign_in(world[who])
         # The "You are signed in as <name>." message is built in Python as plain text (left
         # alone here): it is shown on the next page, so that page is not the one checked.
         client.get("/account")
@@ -156,7 +154,7 @@ def test_every_name_with_an_override_is_isolated(
     assert loose_overrides(html) == []
 
 
-def test_a_trust_page_wraps_the_trusts_name_in_bdi(client: FlaskClient, world: Any) -> None:
+def test_a_trust_page_wraps_the_trusts_name_in_bdi(client: PortalClient, world: Any) -> None:
     html = client.get("/trusts/RS1").get_data(as_text=True)
     assert f"<h1><bdi>River{RLO}side NHS Trust</bdi>" in html
     assert f'<a href="/regions/london"><bdi>NHS Lon{RLO}don</bdi></a>' in html

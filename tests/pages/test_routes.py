@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
-from tests.conftest import make_trust, make_user, sign_in
+from tests.client import PortalClient
+from tests.factories import make_trust, make_user
 
 PUBLIC_PAGES = [
     ("/", "Caesarean section improvement network"),
@@ -22,7 +22,7 @@ PUBLIC_PAGES = [
 
 @pytest.mark.parametrize(("path", "heading"), PUBLIC_PAGES)
 def test_public_page_shows_its_heading_and_footer_links(
-    client: FlaskClient, path: str, heading: str
+    client: PortalClient, path: str, heading: str
 ) -> None:
     response = client.get(path)
     assert response.status_code == 200
@@ -35,27 +35,27 @@ def test_public_page_shows_its_heading_and_footer_links(
         assert f'href="{footer_link}"' in html
 
 
-def test_home_page_says_no_medical_advice_and_shows_empty_states(client: FlaskClient) -> None:
+def test_home_page_says_no_medical_advice_and_shows_empty_states(client: PortalClient) -> None:
     html = client.get("/").get_data(as_text=True)
     assert "cannot give medical advice" in html
     assert "No upcoming network events have been published yet" in html
     assert "No improvement stories have been published yet" in html
 
 
-def test_home_lists_all_ten_regions(client: FlaskClient) -> None:
+def test_home_lists_all_ten_regions(client: PortalClient) -> None:
     html = client.get("/").get_data(as_text=True)
     for slug in ("east-of-england", "london", "yorkshire-and-the-humber", "south-east-coast"):
         assert f'href="/regions/{slug}"' in html
 
 
-def test_healthz_reports_a_reachable_database(client: FlaskClient) -> None:
+def test_healthz_reports_a_reachable_database(client: PortalClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
 
 
 def test_healthz_answers_503_when_the_database_is_unreachable(
-    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    client: PortalClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
@@ -70,7 +70,7 @@ def test_healthz_answers_503_when_the_database_is_unreachable(
     assert response.get_json()["database"] == "unreachable"
 
 
-def test_unknown_page_is_an_nhs_styled_404(client: FlaskClient) -> None:
+def test_unknown_page_is_an_nhs_styled_404(client: PortalClient) -> None:
     response = client.get("/no-such-page")
     assert response.status_code == 404
     html = response.get_data(as_text=True)
@@ -88,10 +88,10 @@ def test_unknown_page_is_an_nhs_styled_404(client: FlaskClient) -> None:
     ],
 )
 def test_each_role_sees_only_its_own_navigation(
-    client: FlaskClient, role: str | None, expected: list[str], absent: list[str]
+    client: PortalClient, role: str | None, expected: list[str], absent: list[str]
 ) -> None:
     if role is not None:
-        sign_in(client, make_user(role))
+        client.sign_in(make_user(role))
     html = client.get("/about").get_data(as_text=True)
     header = html.split("</header>")[0]
     for text in expected:
@@ -100,14 +100,14 @@ def test_each_role_sees_only_its_own_navigation(
         assert text not in header
 
 
-def test_coordinator_navigation_links_to_their_own_region(client: FlaskClient) -> None:
-    sign_in(client, make_user("coordinator", region_slug="south-west"))
+def test_coordinator_navigation_links_to_their_own_region(client: PortalClient) -> None:
+    client.sign_in(make_user("coordinator", region_slug="south-west"))
     header = client.get("/").get_data(as_text=True).split("</header>")[0]
     assert 'href="/regions/south-west"' in header
 
 
-def test_trust_staff_navigation_links_to_their_own_trust(client: FlaskClient) -> None:
+def test_trust_staff_navigation_links_to_their_own_trust(client: PortalClient) -> None:
     trust = make_trust("Moorside NHS Trust", "RM9", "north-west")
-    sign_in(client, make_user("trust", trust=trust))
+    client.sign_in(make_user("trust", trust=trust))
     header = client.get("/").get_data(as_text=True).split("</header>")[0]
     assert 'href="/trusts/RM9"' in header

@@ -9,7 +9,7 @@ from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.regions.models import Region, Trust
 from portal.regions.reference import SLUGS
-from tests.conftest import make_trust
+from tests.factories import make_trust
 
 HEADER = "name,ods_code,region,participating\n"
 

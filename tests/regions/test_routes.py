@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from flask.testing import FlaskClient
-
 from portal.extensions import db
-from tests.conftest import make_trust, region
+from tests.client import PortalClient
+from tests.factories import make_trust, region
 
 
-def test_regions_index_lists_the_ten_shas_with_trust_counts(client: FlaskClient) -> None:
+def test_regions_index_lists_the_ten_shas_with_trust_counts(client: PortalClient) -> None:
     make_trust("A NHS Trust", "RA1", "london", participating=True)
     make_trust("B NHS Trust", "RB1", "london", participating=False)
     html = client.get("/regions").get_data(as_text=True)
@@ -15,7 +14,7 @@ def test_regions_index_lists_the_ten_shas_with_trust_counts(client: FlaskClient)
     assert "0 trusts, 0 participating" in html
 
 
-def test_region_page_lists_its_trusts_and_only_its_own(client: FlaskClient) -> None:
+def test_region_page_lists_its_trusts_and_only_its_own(client: PortalClient) -> None:
     make_trust("Local NHS Trust", "RL1", "north-west")
     make_trust("Faraway NHS Trust", "RF1", "south-west")
     html = client.get("/regions/north-west").get_data(as_text=True)
@@ -23,13 +22,13 @@ def test_region_page_lists_its_trusts_and_only_its_own(client: FlaskClient) -> N
     assert "Faraway NHS Trust" not in html
 
 
-def test_region_without_trusts_or_contact_explains_itself(client: FlaskClient) -> None:
+def test_region_without_trusts_or_contact_explains_itself(client: PortalClient) -> None:
     html = client.get("/regions/south-central").get_data(as_text=True)
     assert "No trusts have been added for <bdi>South Central</bdi> yet" in html
     assert "coordinator has not been named yet" in html
 
 
-def test_region_page_shows_the_coordinator_contact(client: FlaskClient) -> None:
+def test_region_page_shows_the_coordinator_contact(client: PortalClient) -> None:
     london = region("london")
     london.contact_name, london.contact_email = "Ada Contact", "ada@example.org"
     db.session.commit()
@@ -37,11 +36,11 @@ def test_region_page_shows_the_coordinator_contact(client: FlaskClient) -> None:
     assert "Ada Contact" in html and "mailto:ada@example.org" in html
 
 
-def test_unknown_region_is_404(client: FlaskClient) -> None:
+def test_unknown_region_is_404(client: PortalClient) -> None:
     assert client.get("/regions/mercia").status_code == 404
 
 
-def test_participating_trusts_are_grouped_by_region(client: FlaskClient) -> None:
+def test_participating_trusts_are_grouped_by_region(client: PortalClient) -> None:
     make_trust("Yes NHS Trust", "RY1", "london", participating=True)
     make_trust("No NHS Trust", "RN1", "london", participating=False)
     html = client.get("/trusts").get_data(as_text=True)
@@ -49,20 +48,20 @@ def test_participating_trusts_are_grouped_by_region(client: FlaskClient) -> None
     assert "<h2><bdi>NHS London</bdi></h2>" in html
 
 
-def test_no_participating_trusts_yet_is_said_plainly(client: FlaskClient) -> None:
+def test_no_participating_trusts_yet_is_said_plainly(client: PortalClient) -> None:
     assert "No participating trusts have been listed yet" in client.get("/trusts").get_data(
         as_text=True
     )
 
 
-def test_trust_page_by_ods_code_in_any_case(client: FlaskClient) -> None:
+def test_trust_page_by_ods_code_in_any_case(client: PortalClient) -> None:
     make_trust("Case NHS Trust", "RC7", "east-midlands")
     html = client.get("/trusts/rc7").get_data(as_text=True)
     assert "Case NHS Trust" in html and "NHS East Midlands" in html
     assert client.get("/trusts/NOPE").status_code == 404
 
 
-def test_demo_records_are_tagged_demo(client: FlaskClient) -> None:
+def test_demo_records_are_tagged_demo(client: PortalClient) -> None:
     trust = make_trust("Invented NHS Trust", "ZQ1", "london")
     trust.is_demo = True
     db.session.commit()

@@ -12,8 +12,8 @@ from portal.extensions import db
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug
 from portal.registrations.models import Registration, RegistrationState
-from tests.conftest import PASSWORD
 from tests.events.helpers import event_values
+from tests.factories import PASSWORD
 from tests.live import LiveServer
 
 BOOKINGS = 30

@@ -11,8 +11,9 @@ from ical.calendar_stream import IcsCalendarStream
 from portal.extensions import utcnow
 from portal.mail.service import send_pending
 from portal.registrations.service import withdraw
+from tests.factories import open_event, trust_staff
 from tests.mail.local_smtp import LocalSmtpServer
-from tests.registrations.helpers import book, open_event, trust_staff
+from tests.registrations.helpers import book
 
 
 def test_bookings_succeed_while_smtp_is_down_and_every_message_arrives_once(

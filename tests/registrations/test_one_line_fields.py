@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.registrations.models import Registration
-from tests.conftest import HTMX, csrf_token, sign_in
-from tests.registrations.helpers import book, open_event, trust_staff
+from tests.client import PortalClient
+from tests.factories import open_event, trust_staff
+from tests.registrations.helpers import book
 from tests.web.helpers import HTMX_OR_NOT, NOT_ONE_LINE, ONE_LINE_MESSAGE, field_error
-
-
-def post_form(client: FlaskClient, path: str, data: dict[str, str], htmx: bool):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/")
-    return client.post(path, data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
 
 
 def attendee(n: int, name: str, **more: str) -> dict[str, str]:
@@ -32,12 +27,12 @@ def staff(app: Flask):  # type: ignore[no-untyped-def]
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_booking_a_name_with_a_control_character_books_nobody(
-    client: FlaskClient, staff, value: str, htmx: bool
+    client: PortalClient, staff, value: str, htmx: bool
 ) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
-    sign_in(client, staff)
+    client.sign_in(staff)
     data = {**attendee(0, "Ada Lovelace"), **attendee(1, value)}
-    response = post_form(client, f"/events/{event.id}/book", data, htmx)
+    response = client.post_form(f"/events/{event.id}/book", data, htmx)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "attendees-1-name") == f"Full name {ONE_LINE_MESSAGE}"
@@ -48,12 +43,11 @@ def test_booking_a_name_with_a_control_character_books_nobody(
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_changing_the_attendee_to_a_name_with_a_control_character_changes_nothing(
-    client: FlaskClient, staff, value: str, htmx: bool
+    client: PortalClient, staff, value: str, htmx: bool
 ) -> None:  # type: ignore[no-untyped-def]
     registration = book(open_event(), staff, 1)[0].registration
-    sign_in(client, staff)
-    response = post_form(
-        client,
+    client.sign_in(staff)
+    response = client.post_form(
         f"/bookings/{registration.id}/change",
         {"name": value, "email": "colleague@nhs.example", "job_role": "obstetrician"},
         htmx,
@@ -68,11 +62,11 @@ def test_changing_the_attendee_to_a_name_with_a_control_character_changes_nothin
 
 
 @HTMX_OR_NOT
-def test_access_needs_keep_their_line_breaks(client: FlaskClient, staff, htmx: bool) -> None:  # type: ignore[no-untyped-def]
+def test_access_needs_keep_their_line_breaks(client: PortalClient, staff, htmx: bool) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
-    sign_in(client, staff)
+    client.sign_in(staff)
     data = attendee(0, "Ada Lovelace", access_needs="Step-free access\r\nA hearing loop")
-    response = post_form(client, f"/events/{event.id}/book", data, htmx)
+    response = client.post_form(f"/events/{event.id}/book", data, htmx)
     assert response.status_code == (204 if htmx else 303), response.get_data(as_text=True)
     registration = db.session.query(Registration).one()
     assert registration.access_needs.splitlines() == ["Step-free access", "A hearing loop"]

@@ -19,7 +19,8 @@ from portal.registrations.reminders import queue_reminders
 from portal.registrations.service import book_places
 from portal.web.dates import LONDON, today_in_london
 from tests.conftest import make_app, reset_database
-from tests.registrations.helpers import book, open_event, person, trust_staff
+from tests.factories import open_event, trust_staff
+from tests.registrations.helpers import book, person
 
 
 def at_london(day, hour: int = 8):  # type: ignore[no-untyped-def]

@@ -5,20 +5,13 @@ import io
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.registrations.links import self_service_token
 from portal.registrations.models import Registration, RegistrationState
-from tests.conftest import HTMX, csrf_token, make_user, sign_in
-from tests.registrations.helpers import book, open_event, person, trust_staff
-
-
-def post_form(client: FlaskClient, path: str, data: dict[str, str] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/")
-    if not token:
-        raise AssertionError("no token")
-    return client.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+from tests.client import HTMX, PortalClient
+from tests.factories import make_user, open_event, trust_staff
+from tests.registrations.helpers import book, person
 
 
 def rows(*people: tuple[str, str, str]) -> dict[str, str]:
@@ -40,14 +33,13 @@ def staff(app: Flask):  # type: ignore[no-untyped-def]
 
 
 def test_trust_staff_book_several_people_and_see_what_happened_to_each(
-    client: FlaskClient, staff
+    client: PortalClient, staff
 ) -> None:  # type: ignore[no-untyped-def]
     event = open_event(capacity=1)
-    sign_in(client, staff)
+    client.sign_in(staff)
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "1 of 1 places left" in page and f'href="/events/{event.id}/book"' in page
-    response = post_form(
-        client,
+    response = client.post_form(
         f"/events/{event.id}/book",
         rows(
             ("Ada Midwife", "ada@nhs.example", "midwife"),
@@ -63,11 +55,10 @@ def test_trust_staff_book_several_people_and_see_what_happened_to_each(
     assert "Ada Midwife" in bookings and "Bo Obstetrician" in bookings
 
 
-def test_add_another_person_without_javascript_and_with_htmx(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_add_another_person_without_javascript_and_with_htmx(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
-    sign_in(client, staff)
-    response = post_form(
-        client,
+    client.sign_in(staff)
+    response = client.post_form(
         f"/events/{event.id}/book",
         {**rows(("Ada", "ada@nhs.example", "midwife")), "add_person": "1"},
     )
@@ -88,11 +79,11 @@ def test_add_another_person_without_javascript_and_with_htmx(client: FlaskClient
 
 
 def test_the_row_address_opened_without_htmx_gives_the_whole_form(
-    client: FlaskClient, staff
+    client: PortalClient, staff
 ) -> None:  # type: ignore[no-untyped-def]
     """Not a broken page of one empty row, with no token, that says the event is full."""
     event = open_event()
-    sign_in(client, staff)
+    client.sign_in(staff)
     response = client.get(f"/events/{event.id}/book/person?index=1")
     assert response.status_code == 303
     assert response.headers["Location"] == f"/events/{event.id}/book"
@@ -115,32 +106,32 @@ def test_the_row_address_opened_without_htmx_gives_the_whole_form(
     ],
 )
 def test_bad_booking_input_gets_422_and_books_nobody(
-    client: FlaskClient, staff, data: dict[str, str], message: str
+    client: PortalClient, staff, data: dict[str, str], message: str
 ) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
-    sign_in(client, staff)
-    response = post_form(client, f"/events/{event.id}/book", data)
+    client.sign_in(staff)
+    response = client.post_form(f"/events/{event.id}/book", data)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert db.session.query(Registration).count() == 0
 
 
-def test_who_may_open_the_booking_form(client: FlaskClient, app: Flask) -> None:
+def test_who_may_open_the_booking_form(client: PortalClient, app: Flask) -> None:
     event = open_event()
     assert client.get(f"/events/{event.id}/book").status_code == 302
     for user, status in ((make_user("admin"), 403), (trust_staff("RN1", "north-west"), 403)):
         other = app.test_client()
-        sign_in(other, user)
+        other.sign_in(user)
         assert other.get(f"/events/{event.id}/book").status_code == status
         assert other.get(f"/events/{event.id}/book", headers=HTMX).status_code == status
 
 
 def test_trust_staff_cannot_see_change_or_withdraw_another_trusts_bookings(
-    client: FlaskClient, staff
+    client: PortalClient, staff
 ) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
     theirs = book(event, trust_staff("RO1"), 1)[0].registration
-    sign_in(client, staff)
+    client.sign_in(staff)
     assert "Attendee 1" not in client.get("/bookings").get_data(as_text=True)
     for method, path in (
         ("GET", "withdraw"),
@@ -153,31 +144,30 @@ def test_trust_staff_cannot_see_change_or_withdraw_another_trusts_bookings(
             response = (
                 client.get(url, headers=headers)
                 if method == "GET"
-                else post_form(client, url, {"name": "x"}, headers=headers)
+                else client.post_form(url, {"name": "x"}, headers=headers)
             )
             assert response.status_code == 404, (method, path)
     db.session.refresh(theirs)
     assert theirs.is_confirmed and theirs.attendee_name == "Attendee 1"
 
 
-def test_trust_staff_withdraw_after_confirming(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_trust_staff_withdraw_after_confirming(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event(capacity=1)
     first, second = (o.registration for o in book(event, staff, 1, 2))
-    sign_in(client, staff)
+    client.sign_in(staff)
     assert "Withdraw <bdi>Attendee 1</bdi>?" in client.get(
         f"/bookings/{first.id}/withdraw"
     ).get_data(as_text=True)
-    assert post_form(client, f"/bookings/{first.id}/withdraw").status_code == 303
+    assert client.post_form(f"/bookings/{first.id}/withdraw").status_code == 303
     db.session.refresh(second)
     assert second.is_confirmed
 
 
-def test_changing_who_comes_keeps_the_place(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_changing_who_comes_keeps_the_place(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
     registration = book(event, staff, 1)[0].registration
-    sign_in(client, staff)
-    response = post_form(
-        client,
+    client.sign_in(staff)
+    response = client.post_form(
         f"/bookings/{registration.id}/change",
         {"name": "Colleague", "email": "colleague@nhs.example", "job_role": "obstetrician"},
     )
@@ -190,7 +180,7 @@ def test_changing_who_comes_keeps_the_place(client: FlaskClient, staff) -> None:
 
 
 def test_the_self_service_link_shows_the_booking_and_only_its_post_withdraws(
-    client: FlaskClient, staff
+    client: PortalClient, staff
 ) -> None:  # type: ignore[no-untyped-def]
     event = open_event(online_url="https://meet.example/room-9")
     registration = book(event, staff, 1)[0].registration
@@ -200,17 +190,17 @@ def test_the_self_service_link_shows_the_booking_and_only_its_post_withdraws(
     assert "room-9" in page.get_data(as_text=True)
     db.session.refresh(registration)
     assert registration.is_confirmed  # opening the link changed nothing
-    token = csrf_token(client, path)
+    token = client.csrf_token(path)
     assert client.post(path, data={"csrf_token": token}).status_code == 303
     db.session.refresh(registration)
     assert registration.state is RegistrationState.WITHDRAWN
     assert client.get("/bookings/self-service/forged-token").status_code == 404
 
 
-def test_the_public_event_page_never_shows_the_joining_link(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_the_public_event_page_never_shows_the_joining_link(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event(online_url="https://meet.example/room-9")
     book(event, staff, 1)
-    sign_in(client, staff)
+    client.sign_in(staff)
     assert "room-9" not in client.get(f"/events/{event.id}").get_data(as_text=True)
 
 
@@ -218,19 +208,18 @@ def test_the_public_event_page_never_shows_the_joining_link(client: FlaskClient,
 
 
 def test_a_coordinator_of_another_region_cannot_see_export_check_in_or_remove(
-    client: FlaskClient, staff
+    client: PortalClient, staff
 ) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
     registration = book(event, staff, 1)[0].registration
-    sign_in(
-        client, make_user("coordinator", "other.coordinator@nhs.example", region_slug="north-west")
+    client.sign_in(
+        make_user("coordinator", "other.coordinator@nhs.example", region_slug="north-west")
     )
     for headers in ({}, HTMX):
         assert client.get(f"/events/{event.id}/attendees", headers=headers).status_code == 404
         assert client.get(f"/events/{event.id}/attendees.csv", headers=headers).status_code == 404
         assert (
-            post_form(
-                client,
+            client.post_form(
                 f"/registrations/{registration.id}/attended",
                 {"attended": "yes"},
                 headers=headers,
@@ -242,8 +231,8 @@ def test_a_coordinator_of_another_region_cannot_see_export_check_in_or_remove(
             == 404
         )
         assert (
-            post_form(
-                client, f"/registrations/{registration.id}/remove", headers=headers
+            client.post_form(
+                f"/registrations/{registration.id}/remove", headers=headers
             ).status_code
             == 404
         )
@@ -257,7 +246,7 @@ def coordinator_of(event):  # type: ignore[no-untyped-def]
     return db.session.get(User, event.created_by_id)
 
 
-def test_attendee_list_counts_and_needs(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_attendee_list_counts_and_needs(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event(capacity=2)
     from portal.registrations.service import book_places
 
@@ -270,7 +259,7 @@ def test_attendee_list_counts_and_needs(client: FlaskClient, staff) -> None:  # 
         ],
         actor=staff,
     )
-    sign_in(client, coordinator_of(event))
+    client.sign_in(coordinator_of(event))
     html = client.get(f"/events/{event.id}/attendees").get_data(as_text=True)
     assert "2 of 2 places confirmed, 1 on the waiting list" in html
     assert (
@@ -281,38 +270,38 @@ def test_attendee_list_counts_and_needs(client: FlaskClient, staff) -> None:  # 
     assert "Dietary: Vegetarian" in html
 
 
-def test_check_in_with_htmx_and_without(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_check_in_with_htmx_and_without(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
     registration = book(event, staff, 1)[0].registration
-    sign_in(client, coordinator_of(event))
-    fragment = post_form(
-        client, f"/registrations/{registration.id}/attended", {"attended": "yes"}, headers=HTMX
+    client.sign_in(coordinator_of(event))
+    fragment = client.post_form(
+        f"/registrations/{registration.id}/attended", {"attended": "yes"}, headers=HTMX
     )
     html = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and html.lstrip().startswith(
         f'<tr class="nhsuk-table__row" id="registration-{registration.id}"'
     )
     assert "Checked in" in html and '<span id="attended-count" hx-swap-oob="true">1</span>' in html
-    again = post_form(client, f"/registrations/{registration.id}/attended", {"attended": "yes"})
+    again = client.post_form(f"/registrations/{registration.id}/attended", {"attended": "yes"})
     assert again.status_code == 303
     db.session.refresh(registration)
     assert registration.attended
     assert (
-        post_form(
-            client, f"/registrations/{registration.id}/attended", {"attended": "maybe"}
+        client.post_form(
+            f"/registrations/{registration.id}/attended", {"attended": "maybe"}
         ).status_code
         == 400
     )
 
 
-def test_csv_export_columns_quoting_and_formula_neutralising(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_csv_export_columns_quoting_and_formula_neutralising(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event()
     from portal.registrations.service import book_places
 
     book_places(
         event, [person(1, name='=HYPERLINK("x"), "Smith"'), person(2, name="+Plus")], actor=staff
     )
-    sign_in(client, coordinator_of(event))
+    client.sign_in(coordinator_of(event))
     response = client.get(f"/events/{event.id}/attendees.csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -331,11 +320,11 @@ def test_csv_export_columns_quoting_and_formula_neutralising(client: FlaskClient
     assert all(r[4] == "Confirmed" for r in rows_[1:])
 
 
-def test_the_coordinator_removes_an_attendee(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_the_coordinator_removes_an_attendee(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event(capacity=1)
     first, second = (o.registration for o in book(event, staff, 1, 2))
-    sign_in(client, coordinator_of(event))
-    assert post_form(client, f"/registrations/{first.id}/remove").status_code == 303
+    client.sign_in(coordinator_of(event))
+    assert client.post_form(f"/registrations/{first.id}/remove").status_code == 303
     db.session.refresh(second)
     assert (
         first.state is RegistrationState.REMOVED
@@ -345,23 +334,22 @@ def test_the_coordinator_removes_an_attendee(client: FlaskClient, staff) -> None
 
 
 def test_lowering_places_below_the_confirmed_count_is_refused_on_the_form(
-    client: FlaskClient, staff
+    client: PortalClient, staff
 ) -> None:  # type: ignore[no-untyped-def]
     from tests.events.helpers import form_data
 
     event = open_event(capacity=3)
     book(event, staff, 1, 2, 3)
-    sign_in(client, coordinator_of(event))
-    response = post_form(client, f"/events/{event.id}/edit", form_data(capacity="1"))
+    client.sign_in(coordinator_of(event))
+    response = client.post_form(f"/events/{event.id}/edit", form_data(capacity="1"))
     assert response.status_code == 422
     assert "Remove 2 people before lowering the places to 1" in response.get_data(as_text=True)
 
 
-def test_the_result_says_why_each_person_waits(client: FlaskClient, staff) -> None:  # type: ignore[no-untyped-def]
+def test_the_result_says_why_each_person_waits(client: PortalClient, staff) -> None:  # type: ignore[no-untyped-def]
     event = open_event(capacity=5, trust_cap=1)
-    sign_in(client, staff)
-    response = post_form(
-        client,
+    client.sign_in(staff)
+    response = client.post_form(
         f"/events/{event.id}/book",
         rows(("Ada", "ada@nhs.example", "midwife"), ("Bo", "bo@nhs.example", "midwife")),
     )
@@ -373,7 +361,7 @@ def test_the_result_says_why_each_person_waits(client: FlaskClient, staff) -> No
 
 
 def test_a_trust_staff_private_feed_holds_the_events_their_trust_booked(
-    client: FlaskClient, staff
+    client: PortalClient, staff
 ) -> None:  # type: ignore[no-untyped-def]
     from portal.feeds.service import reset_feed_token
 
@@ -388,11 +376,11 @@ def test_a_trust_staff_private_feed_holds_the_events_their_trust_booked(
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_the_booking_form_says_when_the_trust_has_used_its_places(
-    client: FlaskClient, htmx: bool
+    client: PortalClient, htmx: bool
 ) -> None:
     event = open_event(capacity=6, trust_cap=2)
     staff = trust_staff()
-    sign_in(client, staff)
+    client.sign_in(staff)
     path = f"/events/{event.id}/book"
     assert "Your trust can book 2 more (up to 2 per trust)" in client.get(path).get_data(
         as_text=True
@@ -401,8 +389,8 @@ def test_the_booking_form_says_when_the_trust_has_used_its_places(
     expected = "4 of 6 places left, but your trust has booked all 2 of its places"
     assert expected in client.get(path).get_data(as_text=True)
     # The form sent back with a problem (with or without htmx) says the same.
-    refused = post_form(
-        client, path, rows(("", "", "midwife")), **({"headers": HTMX} if htmx else {})
+    refused = client.post_form(
+        path, rows(("", "", "midwife")), **({"headers": HTMX} if htmx else {})
     )
     assert refused.status_code == 422
     assert expected in refused.get_data(as_text=True)

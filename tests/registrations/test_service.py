@@ -23,8 +23,8 @@ from portal.registrations.service import (
     withdraw,
 )
 from portal.web.dates import today_in_london
-from tests.conftest import make_user
-from tests.registrations.helpers import book, open_event, person, trust_staff
+from tests.factories import make_user, open_event, trust_staff
+from tests.registrations.helpers import book, person
 
 
 def states(event) -> dict[str, RegistrationState]:  # type: ignore[no-untyped-def]

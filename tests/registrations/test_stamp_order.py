@@ -27,7 +27,8 @@ from portal.extensions import db, utcnow
 from portal.registrations import privacy, service
 from portal.registrations.models import Registration
 from tests.conftest import make_app, reset_database
-from tests.registrations.helpers import book, open_event, person, trust_staff
+from tests.factories import open_event, trust_staff
+from tests.registrations.helpers import book, person
 
 
 class Timeline(list[str]):

@@ -10,8 +10,7 @@ import pytest
 from flask import Flask
 
 from portal.stories.models import Pathway, StoryState
-from tests.conftest import make_trust
-from tests.stories.helpers import stored_story
+from tests.factories import make_trust, stored_story
 
 START = datetime(2009, 3, 1, 9, 30, tzinfo=UTC)
 

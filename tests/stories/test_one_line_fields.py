@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.stories.models import Story
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
-from tests.stories.helpers import draft, form_data
+from tests.client import PortalClient
+from tests.factories import draft, make_trust, make_user
+from tests.stories.helpers import form_data
 from tests.web.helpers import HTMX_OR_NOT, NOT_ONE_LINE, ONE_LINE_MESSAGE, field_error
 
 SAVED_TITLE = "A VBAC clinic run by midwives"
@@ -22,11 +22,6 @@ SAVED_BODY = "## What we changed\n\nWe started a **weekly clinic**."
 @pytest.fixture
 def author(app: Flask) -> Any:
     return make_user("trust", "owner@example.org", trust=make_trust("Riverside NHS Trust", "RS1"))
-
-
-def post_form(client: FlaskClient, path: str, data: dict[str, Any], htmx: bool):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/")
-    return client.post(path, data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
 
 
 def saved(story: Story) -> tuple[str, str]:
@@ -39,12 +34,12 @@ def saved(story: Story) -> tuple[str, str]:
 @HTMX_OR_NOT
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_a_title_with_a_control_character_is_refused_and_the_draft_is_kept(
-    client: FlaskClient, author: Any, value: str, htmx: bool
+    client: PortalClient, author: Any, value: str, htmx: bool
 ) -> None:
     story = draft(author)
-    sign_in(client, author)
+    client.sign_in(author)
     data = form_data(title=value, body="Changed text", action="save")
-    response = post_form(client, f"/stories/{story.id}/edit", data, htmx)
+    response = client.post_form(f"/stories/{story.id}/edit", data, htmx)
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "title") == f"Title {ONE_LINE_MESSAGE}"
     assert saved(story) == (SAVED_TITLE, SAVED_BODY)
@@ -52,21 +47,21 @@ def test_a_title_with_a_control_character_is_refused_and_the_draft_is_kept(
 
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_autosave_does_not_save_a_title_with_a_control_character(
-    client: FlaskClient, author: Any, value: str
+    client: PortalClient, author: Any, value: str
 ) -> None:
     story = draft(author)
-    sign_in(client, author)
-    response = post_form(client, f"/stories/{story.id}/autosave", form_data(title=value), True)
+    client.sign_in(author)
+    response = client.post_form(f"/stories/{story.id}/autosave", form_data(title=value), True)
     assert "not saved yet" in response.get_data(as_text=True)
     assert saved(story) == (SAVED_TITLE, SAVED_BODY)
 
 
 @pytest.mark.parametrize("value", NOT_ONE_LINE)
 def test_a_measure_period_with_a_control_character_is_refused(
-    client: FlaskClient, author: Any, value: str
+    client: PortalClient, author: Any, value: str
 ) -> None:
     story = draft(author)
-    sign_in(client, author)
+    client.sign_in(author)
     data = form_data(
         action="save",
         **{
@@ -76,7 +71,7 @@ def test_a_measure_period_with_a_control_character_is_refused(
             "measure_vbac-latest_period": "2008–09",
         },
     )
-    response = post_form(client, f"/stories/{story.id}/edit", data, False)
+    response = client.post_form(f"/stories/{story.id}/edit", data, False)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert field_error(page, "measure_vbac-baseline_period") == (
@@ -86,12 +81,12 @@ def test_a_measure_period_with_a_control_character_is_refused(
 
 
 @HTMX_OR_NOT
-def test_the_story_keeps_its_line_breaks(client: FlaskClient, author: Any, htmx: bool) -> None:
+def test_the_story_keeps_its_line_breaks(client: PortalClient, author: Any, htmx: bool) -> None:
     story = draft(author)
-    sign_in(client, author)
+    client.sign_in(author)
     body = "## Results\r\n\r\n* Fewer admissions\r\n* Happier women"
     data = form_data(title="Early labour at home", body=body, action="save")
-    response = post_form(client, f"/stories/{story.id}/edit", data, htmx)
+    response = client.post_form(f"/stories/{story.id}/edit", data, htmx)
     assert response.status_code == (204 if htmx else 303), response.get_data(as_text=True)
     assert saved(story) == (
         "Early labour at home",

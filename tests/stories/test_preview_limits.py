@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.extensions import db
 from portal.stories.forms import BODY_MAX
 from portal.stories.models import Story
 from portal.web.markdown import PLAIN_TEXT_NOTE
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
-from tests.stories.helpers import draft, form_data
+from tests.client import PortalClient
+from tests.factories import draft, make_trust, make_user
+from tests.stories.helpers import form_data
 from tests.web.helpers import HTMX_OR_NOT, field_error, parser_inputs
 
 SAVED_BODY = "## What we changed\n\nWe started a **weekly clinic**."
@@ -28,11 +28,6 @@ def author(app: Flask) -> Any:
     return make_user("trust", "owner@example.org", trust=make_trust("Riverside NHS Trust", "RS1"))
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, Any], htmx: bool):  # type: ignore[no-untyped-def]
-    token = csrf_token(client, "/")
-    return client.post(path, data={**data, "csrf_token": token}, headers=HTMX if htmx else {})
-
-
 def saved_body(story: Story) -> str:
     db.session.expire_all()
     found = db.session.get(Story, story.id)
@@ -42,13 +37,13 @@ def saved_body(story: Story) -> str:
 
 @HTMX_OR_NOT
 def test_a_preview_longer_than_a_story_is_refused_and_not_parsed(
-    client: FlaskClient, author: Any, htmx: bool
+    client: PortalClient, author: Any, htmx: bool
 ) -> None:
     assert len(TOO_LONG) == BODY_MAX + 1
     story = draft(author)
-    sign_in(client, author)
+    client.sign_in(author)
     with parser_inputs() as parsed:
-        response = post_form(client, f"/stories/{story.id}/preview", {"body": TOO_LONG}, htmx)
+        response = client.post_form(f"/stories/{story.id}/preview", {"body": TOO_LONG}, htmx)
     assert response.status_code == 422
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="story-preview"')
@@ -59,13 +54,12 @@ def test_a_preview_longer_than_a_story_is_refused_and_not_parsed(
 
 
 def test_previewing_a_story_too_long_to_save_without_javascript_says_so_by_the_field(
-    client: FlaskClient, author: Any
+    client: PortalClient, author: Any
 ) -> None:
     story = draft(author)
-    sign_in(client, author)
+    client.sign_in(author)
     with parser_inputs() as parsed:
-        response = post_form(
-            client,
+        response = client.post_form(
             f"/stories/{story.id}/edit",
             form_data(body=TOO_LONG, action="preview"),
             False,
@@ -88,13 +82,13 @@ PATHOLOGICAL = {
 @HTMX_OR_NOT
 @pytest.mark.parametrize("body", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
 def test_a_preview_that_would_keep_the_parser_busy_is_shown_as_plain_text(
-    client: FlaskClient, author: Any, body: str, htmx: bool
+    client: PortalClient, author: Any, body: str, htmx: bool
 ) -> None:
     assert len(body) <= BODY_MAX
     story = draft(author)
-    sign_in(client, author)
+    client.sign_in(author)
     with parser_inputs() as parsed:
-        response = post_form(client, f"/stories/{story.id}/preview", {"body": body}, htmx)
+        response = client.post_form(f"/stories/{story.id}/preview", {"body": body}, htmx)
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
     assert PLAIN_TEXT_NOTE in fragment
@@ -103,12 +97,12 @@ def test_a_preview_that_would_keep_the_parser_busy_is_shown_as_plain_text(
     assert saved_body(story) == SAVED_BODY
 
 
-def test_ordinary_markdown_is_still_laid_out(client: FlaskClient, author: Any) -> None:
+def test_ordinary_markdown_is_still_laid_out(client: PortalClient, author: Any) -> None:
     story = draft(author)
-    sign_in(client, author)
+    client.sign_in(author)
     body = "## Results\n\n* Fewer admissions\n* [NICE](https://www.nice.org.uk)\n\n| a | b |\n|---|---|\n| 1 | 2 |"
     with parser_inputs() as parsed:
-        response = post_form(client, f"/stories/{story.id}/preview", {"body": body}, True)
+        response = client.post_form(f"/stories/{story.id}/preview", {"body": body}, True)
     fragment = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<h3>Results</h3>" in fragment and "<td>2</td>" in fragment

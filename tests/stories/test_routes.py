@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.stories.models import Measure, Pathway, Story, StoryState
 from portal.stories.service import publish, return_for_changes, submit, withdraw
-from tests.conftest import HTMX, csrf_token, make_trust, make_user, sign_in
-from tests.stories.helpers import draft, form_data
+from tests.client import HTMX, PortalClient
+from tests.factories import draft, make_trust, make_user
+from tests.stories.helpers import form_data
 
 
 @pytest.fixture
@@ -30,17 +30,11 @@ def people(app: Flask) -> dict[str, Any]:
     }
 
 
-def client_as(app: Flask, people: dict[str, Any], role: str) -> FlaskClient:
+def client_as(app: Flask, people: dict[str, Any], role: str) -> PortalClient:
     client = app.test_client()
     if role != "anonymous":
-        sign_in(client, people[role])
+        client.sign_in(people[role])
     return client
-
-
-def posted(client: FlaskClient, path: str, data: dict[str, Any], **kwargs: Any):  # type: ignore[no-untyped-def]
-    """POST with the session's CSRF token (signed-in pages carry it; so does the sign-in page)."""
-    token = csrf_token(client, kwargs.pop("token_from", "/"))
-    return client.post(path, data={**data, "csrf_token": token}, **kwargs)
 
 
 def reload(story: Story) -> Story:
@@ -58,14 +52,14 @@ def test_staff_start_a_draft_write_it_and_submit_it(app: Flask, people: dict) ->
     page = client.get("/stories/mine").get_data(as_text=True)
     assert "Your trust has no stories yet" in page
 
-    response = posted(client, "/stories/new", {})
+    response = client.post_form("/stories/new", {})
     assert response.status_code == 303
     story = db.session.scalars(select(Story)).one()
     assert response.headers["Location"] == f"/stories/{story.id}/edit"
     assert story.state is StoryState.DRAFT and story.title == ""
 
     # Starting again before writing anything reuses the empty draft.
-    assert posted(client, "/stories/new", {}).headers["Location"] == f"/stories/{story.id}/edit"
+    assert client.post_form("/stories/new", {}).headers["Location"] == f"/stories/{story.id}/edit"
     assert db.session.scalar(select(db.func.count(Story.id))) == 1
 
     data = form_data(
@@ -78,7 +72,7 @@ def test_staff_start_a_draft_write_it_and_submit_it(app: Flask, people: dict) ->
             "action": "save",
         }
     )
-    response = posted(client, f"/stories/{story.id}/edit", data)
+    response = client.post_form(f"/stories/{story.id}/edit", data)
     assert response.status_code == 303
     assert response.headers["Location"] == f"/stories/{story.id}"
     story = reload(story)
@@ -92,14 +86,14 @@ def test_staff_start_a_draft_write_it_and_submit_it(app: Flask, people: dict) ->
     assert "Submit for review" in page
     assert "Down 2.3 percentage points" in page
 
-    refused = posted(client, f"/stories/{story.id}/submit", {})
+    refused = client.post_form(f"/stories/{story.id}/submit", {})
     assert refused.status_code == 422
     assert "Confirm that the story holds no patient-identifiable information" in refused.get_data(
         as_text=True
     )
     assert reload(story).state is StoryState.DRAFT
 
-    response = posted(client, f"/stories/{story.id}/submit", {"declaration": "y"})
+    response = client.post_form(f"/stories/{story.id}/submit", {"declaration": "y"})
     assert response.status_code == 303
     story = reload(story)
     assert story.state is StoryState.SUBMITTED and story.author_declared_no_pii
@@ -116,7 +110,7 @@ def test_bad_input_is_explained_and_changes_nothing(app: Flask, people: dict) ->
         event="999999",
         **{"measure_vbac-baseline_value": "abc", "measure_total_cs-latest_value": "40"},
     )
-    response = posted(client, f"/stories/{story.id}/edit", data)
+    response = client.post_form(f"/stories/{story.id}/edit", data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     for message in (
@@ -134,8 +128,7 @@ def test_bad_input_is_explained_and_changes_nothing(app: Flask, people: dict) ->
 def test_autosave_saves_as_people_write_and_answers_with_a_status(app: Flask, people: dict) -> None:
     story = draft(people["owner"])
     client = client_as(app, people, "owner")
-    response = posted(
-        client,
+    response = client.post_form(
         f"/stories/{story.id}/autosave",
         form_data(title="Half-written title", body="Half a sentence"),
         headers=HTMX,
@@ -144,8 +137,8 @@ def test_autosave_saves_as_people_write_and_answers_with_a_status(app: Flask, pe
     assert response.get_data(as_text=True).startswith("Draft saved at ")
     assert (reload(story).title, reload(story).body) == ("Half-written title", "Half a sentence")
 
-    response = posted(
-        client, f"/stories/{story.id}/autosave", form_data(title="x" * 200), headers=HTMX
+    response = client.post_form(
+        f"/stories/{story.id}/autosave", form_data(title="x" * 200), headers=HTMX
     )
     assert "not saved yet" in response.get_data(as_text=True)
     assert reload(story).title == "Half-written title"
@@ -154,7 +147,7 @@ def test_autosave_saves_as_people_write_and_answers_with_a_status(app: Flask, pe
 def test_autosave_after_the_session_ended_keeps_the_page(app: Flask, people: dict) -> None:
     story = draft(people["owner"])
     client = client_as(app, people, "owner")
-    token = csrf_token(client, "/")
+    token = client.csrf_token("/")
     with client.session_transaction() as cookie:  # the person has been away too long
         cookie["_seen"] -= app.config["SESSION_IDLE_MINUTES"] * 60 + 1
     response = client.post(
@@ -174,8 +167,8 @@ def test_autosave_of_a_submitted_story_changes_nothing(app: Flask, people: dict)
     story = draft(people["owner"])
     submit(story, actor=people["owner"])
     client = client_as(app, people, "owner")
-    response = posted(
-        client, f"/stories/{story.id}/autosave", form_data(title="Sneaky"), headers=HTMX
+    response = client.post_form(
+        f"/stories/{story.id}/autosave", form_data(title="Sneaky"), headers=HTMX
     )
     assert "Not saved: this story is waiting for review now." in response.get_data(as_text=True)
     assert reload(story).title == "A VBAC clinic run by midwives"
@@ -184,8 +177,7 @@ def test_autosave_of_a_submitted_story_changes_nothing(app: Flask, people: dict)
 def test_preview_renders_markdown_as_a_fragment_without_saving(app: Flask, people: dict) -> None:
     story = draft(people["owner"])
     client = client_as(app, people, "owner")
-    response = posted(
-        client,
+    response = client.post_form(
         f"/stories/{story.id}/preview",
         {"body": "## Results\n\n**Fewer** admissions"},
         headers=HTMX,
@@ -201,8 +193,7 @@ def test_preview_renders_markdown_as_a_fragment_without_saving(app: Flask, peopl
 def test_preview_without_javascript_saves_and_shows_the_story(app: Flask, people: dict) -> None:
     story = draft(people["owner"])
     client = client_as(app, people, "owner")
-    response = posted(
-        client,
+    response = client.post_form(
         f"/stories/{story.id}/edit",
         form_data(body="* one\n* two", action="preview"),
     )
@@ -224,8 +215,10 @@ def test_a_returned_story_shows_the_comment_and_can_be_resubmitted(
         as_text=True
     )
     assert "Returned with a comment" in client.get("/stories/mine").get_data(as_text=True)
-    assert posted(client, f"/stories/{story.id}/edit", form_data(action="save")).status_code == 303
-    assert posted(client, f"/stories/{story.id}/submit", {"declaration": "y"}).status_code == 303
+    assert (
+        client.post_form(f"/stories/{story.id}/edit", form_data(action="save")).status_code == 303
+    )
+    assert client.post_form(f"/stories/{story.id}/submit", {"declaration": "y"}).status_code == 303
     assert reload(story).state is StoryState.SUBMITTED
 
 
@@ -235,14 +228,16 @@ def test_staff_delete_a_draft_and_withdraw_a_published_story(app: Flask, people:
     client = client_as(app, people, "owner")
     assert "Delete this draft?" in client.get(f"/stories/{doomed.id}/delete").get_data(as_text=True)
     doomed_id = doomed.id
-    assert posted(client, f"/stories/{doomed_id}/delete", {}).headers["Location"] == "/stories/mine"
+    assert (
+        client.post_form(f"/stories/{doomed_id}/delete", {}).headers["Location"] == "/stories/mine"
+    )
     db.session.expire_all()
     assert db.session.get(Story, doomed_id) is None
 
     story = draft(owner)
     submit(story, actor=owner)
     publish(story, actor=people["coordinator"])
-    assert posted(client, f"/stories/{story.id}/withdraw", {}).status_code == 303
+    assert client.post_form(f"/stories/{story.id}/withdraw", {}).status_code == 303
     assert reload(story).state is StoryState.WITHDRAWN
     assert app.test_client().get(f"/stories/{story.id}").status_code == 404
 
@@ -262,15 +257,15 @@ def test_the_coordinator_reviews_the_queue(app: Flask, people: dict) -> None:
         as_text=True
     )
 
-    refused = posted(client, f"/stories/{story.id}/return", {"comment": ""})
+    refused = client.post_form(f"/stories/{story.id}/return", {"comment": ""})
     assert refused.status_code == 422
     assert "Say what the trust should change" in refused.get_data(as_text=True)
-    refused = posted(client, f"/stories/{story.id}/publish", {})
+    refused = client.post_form(f"/stories/{story.id}/publish", {})
     assert refused.status_code == 422
     assert "Confirm that you have checked the story" in refused.get_data(as_text=True)
     assert reload(story).state is StoryState.SUBMITTED
 
-    response = posted(client, f"/stories/{story.id}/publish", {"confirmation": "y"})
+    response = client.post_form(f"/stories/{story.id}/publish", {"confirmation": "y"})
     assert response.status_code == 303
     story = reload(story)
     assert story.state is StoryState.PUBLISHED and story.reviewer_confirmed_no_pii
@@ -278,7 +273,7 @@ def test_the_coordinator_reviews_the_queue(app: Flask, people: dict) -> None:
         as_text=True
     )
     # Deciding twice (a double click, a second reviewer) changes nothing more.
-    again = posted(client, f"/stories/{story.id}/return", {"comment": "Too late"})
+    again = client.post_form(f"/stories/{story.id}/return", {"comment": "Too late"})
     assert again.status_code == 303
     assert reload(story).state is StoryState.PUBLISHED
 
@@ -287,7 +282,7 @@ def test_the_coordinator_reviews_the_queue(app: Flask, people: dict) -> None:
 
 
 def test_a_published_story_appears_wherever_it_belongs(app: Flask, people: dict) -> None:
-    from tests.events.helpers import make_event
+    from tests.factories import make_event
 
     event = make_event(people["coordinator"], "north-east", publish=True)
     story = draft(people["owner"], event_id=event.id)
@@ -303,7 +298,7 @@ def test_a_published_story_appears_wherever_it_belongs(app: Flask, people: dict)
 
 
 def test_lists_paginate_and_filters_narrow_them(app: Flask, people: dict) -> None:
-    from tests.stories.helpers import stored_story
+    from tests.factories import stored_story
 
     trust = people["owner"].trust
     for n in range(12):
@@ -326,7 +321,7 @@ def test_lists_paginate_and_filters_narrow_them(app: Flask, people: dict) -> Non
 def test_active_search_gets_only_the_results_and_a_count_to_announce(
     app: Flask, people: dict
 ) -> None:
-    from tests.stories.helpers import stored_story
+    from tests.factories import stored_story
 
     stored_story(people["owner"].trust, title="Birth pools", body="Water in labour")
     response = app.test_client().get(
@@ -418,8 +413,8 @@ def test_only_the_trust_writes_its_stories(app: Flask, people: dict, role: str, 
         if method == "GET":
             response = client.get(path, headers=HTMX if htmx else {})
         else:
-            response = posted(
-                client, path, form_data(declaration="y"), headers=HTMX if htmx else {}
+            response = client.post_form(
+                path, form_data(declaration="y"), headers=HTMX if htmx else {}
             )
         assert response.status_code == 404, (role, method, path)
         if htmx:
@@ -441,7 +436,7 @@ def test_only_the_region_and_the_programme_team_review(
             response = client.get(path, headers=HTMX if htmx else {})
         else:
             data = {"confirmation": "y", "comment": "No"}
-            response = posted(client, path, data, headers=HTMX if htmx else {})
+            response = client.post_form(path, data, headers=HTMX if htmx else {})
         assert response.status_code == 404, (role, method, path)
     assert reload(story).state is StoryState.SUBMITTED
 
@@ -451,7 +446,7 @@ def test_outsiders_cannot_withdraw_a_published_story(app: Flask, people: dict, r
     story = _story_in(StoryState.PUBLISHED, people)
     client = client_as(app, people, role)
     source = "/sign-in" if role == "anonymous" else "/"
-    response = posted(client, f"/stories/{story.id}/withdraw", {}, token_from=source)
+    response = client.post_form(f"/stories/{story.id}/withdraw", {}, token_from=source)
     assert response.status_code == (302 if role == "anonymous" else 404)
     assert reload(story).state is StoryState.PUBLISHED
 
@@ -460,7 +455,8 @@ def test_outsiders_cannot_withdraw_a_published_story(app: Flask, people: dict, r
 def test_reviewers_may_withdraw_a_published_story(app: Flask, people: dict, role: str) -> None:
     story = _story_in(StoryState.PUBLISHED, people)
     assert (
-        posted(client_as(app, people, role), f"/stories/{story.id}/withdraw", {}).status_code == 303
+        client_as(app, people, role).post_form(f"/stories/{story.id}/withdraw", {}).status_code
+        == 303
     )
     assert reload(story).state is StoryState.WITHDRAWN
 
@@ -469,7 +465,7 @@ def test_pages_of_a_role_refuse_the_others(app: Flask, people: dict) -> None:
     for role in ("coordinator", "admin"):
         client = client_as(app, people, role)
         assert client.get("/stories/mine").status_code == 403
-        assert posted(client, "/stories/new", {}).status_code == 403
+        assert client.post_form("/stories/new", {}).status_code == 403
     assert client_as(app, people, "owner").get("/stories/review").status_code == 403
     anonymous = app.test_client()
     for path in ("/stories/mine", "/stories/review"):
@@ -483,6 +479,6 @@ def test_line_breaks_are_stored_one_way_whoever_sends_them(app: Flask, people: d
     story = draft(people["owner"])
     client = client_as(app, people, "owner")
     body = "a" * 9999 + "\r\n" + "b" * 10000  # 20,000 characters once CR LF is one line break
-    response = posted(client, f"/stories/{story.id}/edit", form_data(body=body, action="save"))
+    response = client.post_form(f"/stories/{story.id}/edit", form_data(body=body, action="save"))
     assert response.status_code == 303
     assert reload(story).body == "a" * 9999 + "\n" + "b" * 10000

@@ -9,8 +9,7 @@ import pytest
 from flask import Flask
 
 from portal.web.markdown import render_markdown
-from tests.conftest import make_trust
-from tests.stories.helpers import stored_story
+from tests.factories import make_trust, stored_story
 
 XSS_CORPUS = [
     "<script>alert(1)</script>",

@@ -10,13 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.stories.models import Pathway, StoryState
 from portal.stories.search import search_terms
 from portal.stories.service import StoryFilters, published_stories
-from tests.conftest import make_trust
-from tests.stories.helpers import stored_story
+from tests.client import PortalClient
+from tests.factories import make_trust, stored_story
 
 START = datetime(2009, 1, 1, 12, tzinfo=UTC)
 
@@ -118,7 +117,7 @@ def test_every_word_must_match_and_word_starts_count(corpus: list[int]) -> None:
     ],
 )
 def test_quotes_operators_and_punctuation_never_fail(
-    corpus: list[int], client: FlaskClient, query: str
+    corpus: list[int], client: PortalClient, query: str
 ) -> None:
     response = client.get("/stories", query_string={"q": query})
     assert response.status_code == 200
@@ -162,7 +161,7 @@ def test_search_combines_with_the_filters(app: Flask) -> None:
     stored_story(north, title="VBAC north", pathways=(Pathway.VBAC,))
     stored_story(london, title="VBAC london", pathways=(Pathway.VBAC,))
     stored_story(london, title="VBAC london organisation", pathways=(Pathway.ORGANISATIONAL,))
-    from tests.conftest import region
+    from tests.factories import region
 
     found = published_stories(StoryFilters(query="vbac", region=region("london")))
     assert sorted(s.title for s in found.stories) == ["VBAC london", "VBAC london organisation"]

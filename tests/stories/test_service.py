@@ -25,8 +25,8 @@ from portal.stories.service import (
     submit,
     withdraw,
 )
-from tests.conftest import make_trust, make_user
-from tests.stories.helpers import draft, values
+from tests.factories import draft, make_trust, make_user
+from tests.stories.helpers import values
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from portal.auth.service import find_by_email
 from portal.config import HTMX_VERSION
 from portal.extensions import db
-from tests.conftest import CSRF_FIELD, CSRF_HEADER, HTMX, PASSWORD, csrf_token, make_user, sign_in
+from tests.client import CSRF_FIELD, CSRF_HEADER, HTMX, PortalClient
+from tests.factories import PASSWORD, make_user
 from tests.test_authorization_matrix import (
     NOT_CHECKED,
     Case,
@@ -133,9 +133,9 @@ def test_htmx_sends_the_token_in_a_header_and_only_its_own_sessions_token_counts
     app: Flask,
 ) -> None:
     alice, bob = app.test_client(), app.test_client()
-    sign_in(alice, make_user("trust", "alice@nhs.example"))
-    sign_in(bob, make_user("coordinator", "bob@nhs.example"))
-    alices, bobs = csrf_token(alice, "/account"), csrf_token(bob, "/account")
+    alice.sign_in(make_user("trust", "alice@nhs.example"))
+    bob.sign_in(make_user("coordinator", "bob@nhs.example"))
+    alices, bobs = alice.csrf_token("/account"), bob.csrf_token("/account")
     keep_alive = "/session/keep-alive"
     assert alice.post(keep_alive, headers={**HTMX, "X-CSRFToken": alices}).status_code == 204
     assert alice.post(keep_alive, headers={**HTMX, "X-CSRFToken": bobs}).status_code == 400
@@ -242,7 +242,7 @@ def test_every_answer_carries_the_security_headers_and_html_the_csp(
     assert not failures, "\n".join(failures)
 
 
-def test_static_and_asset_files_carry_the_headers_too(client: FlaskClient) -> None:
+def test_static_and_asset_files_carry_the_headers_too(client: PortalClient) -> None:
     for path in ("/static/js/session-timeout.js", f"/assets/htmx/htmx.min.js?v={HTMX_VERSION}"):
         response = client.get(path)
         assert response.status_code == 200, path
@@ -262,10 +262,10 @@ def flags(cookie: str) -> set[str]:
 
 
 def test_the_signed_in_session_cookie_is_httponly_and_samesite_lax(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     user = make_user("trust", "cookie.person@nhs.example")
-    token = csrf_token(client, "/sign-in")
+    token = client.csrf_token("/sign-in")
     response = client.post(
         "/sign-in", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from portal.config import HTMX_SRI, HTMX_VERSION, PROJECT_ROOT
-from tests.conftest import make_user, sign_in
+from tests.client import PortalClient
+from tests.factories import make_user
 
 NPM_HTMX = PROJECT_ROOT / "node_modules" / "htmx.org" / "dist" / "htmx.min.js"
 
@@ -28,7 +28,7 @@ def test_the_pinned_version_is_the_installed_one() -> None:
 
 
 def test_pages_load_htmx_from_the_cdn_with_integrity_and_a_local_fallback(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     html = client.get("/").get_data(as_text=True)
     assert (
@@ -38,7 +38,7 @@ def test_pages_load_htmx_from_the_cdn_with_integrity_and_a_local_fallback(
     assert 'src="/static/js/htmx-fallback.js" data-local-src="/assets/htmx/htmx.min.js' in html
 
 
-def test_the_local_copy_is_served_and_is_the_npm_file(client: FlaskClient) -> None:
+def test_the_local_copy_is_served_and_is_the_npm_file(client: PortalClient) -> None:
     response = client.get(f"/assets/htmx/htmx.min.js?v={HTMX_VERSION}")
     assert response.status_code == 200
     assert response.data == NPM_HTMX.read_bytes()
@@ -56,7 +56,7 @@ def test_local_only_setting_serves_htmx_from_the_app_alone(app_factory: Any) -> 
     )
 
 
-def htmx_config(client: FlaskClient) -> dict[str, object]:
+def htmx_config(client: PortalClient) -> dict[str, object]:
     html = client.get("/").get_data(as_text=True)
     start = html.index('<meta name="htmx-config" content="') + len(
         '<meta name="htmx-config" content="'
@@ -64,7 +64,7 @@ def htmx_config(client: FlaskClient) -> dict[str, object]:
     return json.loads(htmllib.unescape(html[start : html.index('"', start)]))
 
 
-def test_htmx_config_fits_a_strict_csp_and_swaps_422(client: FlaskClient) -> None:
+def test_htmx_config_fits_a_strict_csp_and_swaps_422(client: PortalClient) -> None:
     config = htmx_config(client)
     assert config["allowEval"] is False
     assert config["includeIndicatorStyles"] is False
@@ -73,20 +73,20 @@ def test_htmx_config_fits_a_strict_csp_and_swaps_422(client: FlaskClient) -> Non
     assert config["historyCacheSize"] == 10
 
 
-def test_history_cache_is_off_for_signed_in_pages(client: FlaskClient) -> None:
-    sign_in(client, make_user("admin"))
+def test_history_cache_is_off_for_signed_in_pages(client: PortalClient) -> None:
+    client.sign_in(make_user("admin"))
     assert htmx_config(client)["historyCacheSize"] == 0
 
 
-def test_signed_in_pages_send_the_csrf_token_as_an_htmx_header(client: FlaskClient) -> None:
-    sign_in(client, make_user("admin"))
+def test_signed_in_pages_send_the_csrf_token_as_an_htmx_header(client: PortalClient) -> None:
+    client.sign_in(make_user("admin"))
     html = client.get("/about").get_data(as_text=True)
     assert 'hx-headers="{&#34;X-CSRFToken&#34;: &#34;' in html
 
 
-def test_an_htmx_post_with_the_token_header_passes_csrf(client: FlaskClient) -> None:
+def test_an_htmx_post_with_the_token_header_passes_csrf(client: PortalClient) -> None:
     user = make_user("admin", name="Before")
-    sign_in(client, user)
+    client.sign_in(user)
     html = client.get("/account").get_data(as_text=True)
     token = html.split("X-CSRFToken&#34;: &#34;")[1].split("&#34;")[0]
     response = client.post(
@@ -110,9 +110,9 @@ def test_an_htmx_post_with_the_token_header_passes_csrf(client: FlaskClient) -> 
     ],
 )
 def test_one_helper_decides_fragment_or_full_page(
-    client: FlaskClient, headers: dict[str, str], fragment: bool
+    client: PortalClient, headers: dict[str, str], fragment: bool
 ) -> None:
-    sign_in(client, make_user("admin", "a@example.org"))
+    client.sign_in(make_user("admin", "a@example.org"))
     response = client.get("/admin/people?q=a%40example", headers=headers)
     html = response.get_data(as_text=True)
     assert response.status_code == 200

@@ -11,7 +11,6 @@ from flask import Flask, request
 
 from portal.auth import people_routes
 from portal.web import logging as redaction
-from tests.conftest import csrf_token
 
 TOKEN = "Xq7vLr2Ws9Kp4Tn6Bz1Jc8Hd3Fm5Ga0"
 #: What handlers write: the message, then the traceback (logging.Formatter appends exc_text).
@@ -41,7 +40,7 @@ def test_a_server_error_on_an_invitation_link_is_logged_without_its_token(
     # database is migrated, Flask's "portal" among them.
     monkeypatch.setattr(app.logger, "disabled", False)
     client = app.test_client()
-    token = csrf_token(client, "/sign-in")
+    token = client.csrf_token("/sign-in")
     with caplog.at_level(logging.INFO):
         response = client.post(f"/invitations/{TOKEN}", data={"csrf_token": token})
     assert response.status_code == 500

@@ -7,9 +7,9 @@ import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
-from tests.conftest import make_trust, make_user, sign_in
+from tests.client import PortalClient
+from tests.factories import make_trust, make_user
 
 PUBLIC = ["Events", "About", "Regions", "Trusts", "Stories"]
 EXPECTED = {
@@ -42,7 +42,7 @@ LINK = re.compile(r'<a class="nhsuk-header__navigation-link" href="([^"]+)"[^>]*
 TAG = re.compile(r"<[^>]+>")
 
 
-def header_links(client: FlaskClient, path: str) -> list[tuple[str, str]]:
+def header_links(client: PortalClient, path: str) -> list[tuple[str, str]]:
     page = client.get(path).get_data(as_text=True)
     found = NAVIGATION.search(page)
     assert found, "no header navigation"
@@ -50,26 +50,26 @@ def header_links(client: FlaskClient, path: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("who", list(EXPECTED))
-def test_each_role_sees_its_links_in_order(app: Flask, client: FlaskClient, who: str) -> None:
+def test_each_role_sees_its_links_in_order(app: Flask, client: PortalClient, who: str) -> None:
     if who != "visitor":
         trust = make_trust() if who == "trust" else None
-        sign_in(client, make_user(who, f"{who}@nhs.example", trust=trust))
+        client.sign_in(make_user(who, f"{who}@nhs.example", trust=trust))
     assert [text for text, _ in header_links(client, "/about")] == EXPECTED[who]
 
 
 def test_a_coordinators_own_region_and_a_trusts_own_trust_are_linked(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
-    sign_in(client, make_user("coordinator", "c@nhs.example", region_slug="north-west"))
+    client.sign_in(make_user("coordinator", "c@nhs.example", region_slug="north-west"))
     assert ("Your region", "/regions/north-west") in header_links(client, "/about")
     client.post("/sign-out")
     trust = make_trust("Riverside NHS Trust", "RS1", "london")
     other = app.test_client()
-    sign_in(other, make_user("trust", "t@nhs.example", trust=trust))
+    other.sign_in(make_user("trust", "t@nhs.example", trust=trust))
     assert ("Your trust", "/trusts/RS1") in header_links(other, "/about")
 
 
-def test_the_page_being_read_is_marked_in_the_header(app: Flask, client: FlaskClient) -> None:
+def test_the_page_being_read_is_marked_in_the_header(app: Flask, client: PortalClient) -> None:
     nav = NAVIGATION.search(client.get("/about").get_data(as_text=True))
     assert nav
     assert re.findall(r'href="([^"]+)" aria-current="page"', nav[0]) == ["/about"]

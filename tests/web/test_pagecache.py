@@ -7,13 +7,12 @@ import re
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.web import pagecache
 from portal.web.pagecache import page_cache
-from tests.conftest import make_trust, make_user, sign_in
-from tests.registrations.helpers import book, open_event, trust_staff
-from tests.stories.helpers import draft, published
+from tests.client import PortalClient
+from tests.factories import draft, make_trust, make_user, open_event, published, trust_staff
+from tests.registrations.helpers import book
 
 NONCE = re.compile(r'nonce="([^"]+)"')
 
@@ -23,7 +22,7 @@ def kept(app: Flask) -> int:
 
 
 def test_a_public_page_is_kept_and_each_answer_gets_its_own_nonce(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     first = client.get("/stories")
     assert kept(app) == 1
@@ -39,7 +38,7 @@ def test_a_public_page_is_kept_and_each_answer_gets_its_own_nonce(
     ).replace(nonces[1], "")
 
 
-def test_a_change_to_the_data_shows_at_once(app: Flask, client: FlaskClient) -> None:
+def test_a_change_to_the_data_shows_at_once(app: Flask, client: PortalClient) -> None:
     trust = make_trust("Riverside NHS Trust", "RS1", "north-east")
     author = make_user("trust", "author@example.org", trust=trust)
     reviewer = make_user("coordinator", "ne@example.org", region_slug="north-east")
@@ -50,7 +49,9 @@ def test_a_change_to_the_data_shows_at_once(app: Flask, client: FlaskClient) -> 
         assert "Birth pools" in client.get(path).get_data(as_text=True), path
 
 
-def test_a_booking_shows_at_once_wherever_places_are_shown(app: Flask, client: FlaskClient) -> None:
+def test_a_booking_shows_at_once_wherever_places_are_shown(
+    app: Flask, client: PortalClient
+) -> None:
     """Each page declares the tables it shows; a page that shows places must name registrations,
     or a booking would leave it stale until the next event or story changed."""
     event = open_event(capacity=5)
@@ -66,7 +67,7 @@ def test_a_booking_shows_at_once_wherever_places_are_shown(app: Flask, client: F
 
 
 def test_a_page_is_kept_while_only_tables_it_does_not_show_change(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     event = open_event(capacity=5)
     staff = trust_staff()
@@ -77,9 +78,9 @@ def test_a_page_is_kept_while_only_tables_it_does_not_show_change(
     assert kept(app) == kept_before  # served from the copy, nothing new kept
 
 
-def test_a_region_s_new_contact_shows_at_once(app: Flask, client: FlaskClient) -> None:
+def test_a_region_s_new_contact_shows_at_once(app: Flask, client: PortalClient) -> None:
     from portal.extensions import db
-    from tests.conftest import region
+    from tests.factories import region
 
     assert "Jo Bloggs" not in client.get("/regions/london").get_data(as_text=True)
     region("london").contact_name = "Jo Bloggs"
@@ -87,10 +88,10 @@ def test_a_region_s_new_contact_shows_at_once(app: Flask, client: FlaskClient) -
     assert "Jo Bloggs" in client.get("/regions/london").get_data(as_text=True)
 
 
-def test_signed_in_people_never_get_or_leave_kept_pages(app: Flask, client: FlaskClient) -> None:
+def test_signed_in_people_never_get_or_leave_kept_pages(app: Flask, client: PortalClient) -> None:
     user = make_user("trust", "staff@example.org", trust=make_trust())
     client.get("/stories")  # kept for anonymous visitors
-    sign_in(client, user)
+    client.sign_in(user)
     page = client.get("/stories").get_data(as_text=True)
     assert "Your stories" in page  # the signed-in header, not the kept page
     assert kept(app) == 1
@@ -98,7 +99,7 @@ def test_signed_in_people_never_get_or_leave_kept_pages(app: Flask, client: Flas
 
 
 def test_a_visitor_with_a_message_waiting_gets_a_page_of_their_own(
-    app: Flask, client: FlaskClient
+    app: Flask, client: PortalClient
 ) -> None:
     client.get("/")
     with client.session_transaction() as session:
@@ -107,7 +108,7 @@ def test_a_visitor_with_a_message_waiting_gets_a_page_of_their_own(
     assert "You have been signed out." not in app.test_client().get("/").get_data(as_text=True)
 
 
-def test_fragments_and_pages_are_kept_apart(app: Flask, client: FlaskClient) -> None:
+def test_fragments_and_pages_are_kept_apart(app: Flask, client: PortalClient) -> None:
     page = client.get("/stories?q=water").get_data(as_text=True)
     fragment = client.get("/stories?q=water", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert page.startswith("<!DOCTYPE html>")
@@ -116,7 +117,7 @@ def test_fragments_and_pages_are_kept_apart(app: Flask, client: FlaskClient) -> 
 
 
 def test_pages_are_rebuilt_when_the_time_window_moves_on(
-    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+    app: Flask, client: PortalClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1_000_000.0]
     monkeypatch.setattr(pagecache, "time", lambda: now[0])
@@ -126,7 +127,7 @@ def test_pages_are_rebuilt_when_the_time_window_moves_on(
     assert kept(app) == 2
 
 
-def test_the_cache_is_bounded_and_can_be_switched_off(app: Flask, client: FlaskClient) -> None:
+def test_the_cache_is_bounded_and_can_be_switched_off(app: Flask, client: PortalClient) -> None:
     app.config["PAGE_CACHE_SIZE"] = 2
     try:
         for path in ("/", "/events", "/stories", "/regions"):
@@ -140,7 +141,7 @@ def test_the_cache_is_bounded_and_can_be_switched_off(app: Flask, client: FlaskC
         app.config["PAGE_CACHE_SIZE"] = 256
 
 
-def test_only_public_pages_are_kept(app: Flask, client: FlaskClient) -> None:
+def test_only_public_pages_are_kept(app: Flask, client: PortalClient) -> None:
     story = draft(make_user("trust", "staff@example.org", trust=make_trust()))
     for path in ("/sign-in", "/about", f"/stories/{story.id}", "/feeds/events.ics"):
         client.get(path)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.config import MIN_CONTENT_LENGTH, UPLOAD_MAX_BYTES
-from tests.conftest import HTMX, csrf_token, make_user, sign_in
+from tests.client import HTMX, PortalClient
+from tests.factories import make_user
 
 MB = 1024 * 1024
 TOO_LARGE = "The file or form you sent is too large"
@@ -42,7 +42,7 @@ class WatchedBody(io.BytesIO):
 
 
 def send(
-    client: FlaskClient,
+    client: PortalClient,
     path: str,
     body: WatchedBody,
     *,
@@ -71,7 +71,7 @@ def test_the_limit_leaves_room_for_the_largest_upload_and_no_more_by_default(app
 @pytest.mark.parametrize("path", ["/sign-in", "/admin/trusts/import", "/no-such-page"])
 @pytest.mark.parametrize("declared", [MIN_CONTENT_LENGTH + 1, 600 * MB])
 def test_a_body_declared_over_the_limit_gets_413_unread(
-    client: FlaskClient, path: str, declared: int
+    client: PortalClient, path: str, declared: int
 ) -> None:
     body = WatchedBody()
     response = send(client, path, body, declared=declared)
@@ -82,7 +82,7 @@ def test_a_body_declared_over_the_limit_gets_413_unread(
     assert body.reads == 0
 
 
-def test_a_body_nothing_would_read_gets_413_too(client: FlaskClient) -> None:
+def test_a_body_nothing_would_read_gets_413_too(client: PortalClient) -> None:
     """A GET whose body is not a form is refused all the same, unread."""
     body = WatchedBody()
     response = send(
@@ -92,7 +92,7 @@ def test_a_body_nothing_would_read_gets_413_too(client: FlaskClient) -> None:
 
 
 def test_an_htmx_request_over_the_limit_gets_the_page_in_place_of_the_main_content(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     response = send(client, "/sign-in", WatchedBody(), declared=600 * MB, headers=HTMX)
     assert response.status_code == 413
@@ -101,7 +101,7 @@ def test_an_htmx_request_over_the_limit_gets_the_page_in_place_of_the_main_conte
 
 @pytest.mark.parametrize(("path", "status"), [("/no-such-page", 404), ("/regions", 405)])
 def test_a_request_no_route_answers_is_not_parsed(
-    client: FlaskClient, path: str, status: int
+    client: PortalClient, path: str, status: int
 ) -> None:
     body = WatchedBody(b"name=" + b"x" * 100_000)
     response = send(client, path, body)
@@ -109,21 +109,21 @@ def test_a_request_no_route_answers_is_not_parsed(
     assert body.reads == 0
 
 
-def test_a_form_within_the_limit_is_read_as_before(app: Flask, client: FlaskClient) -> None:
+def test_a_form_within_the_limit_is_read_as_before(app: Flask, client: PortalClient) -> None:
     # Routed forms are still read, and checked for NUL characters.
     response = client.post(
-        "/sign-in", data={"email": "a\x00b@example.org", "csrf_token": csrf_token(client)}
+        "/sign-in", data={"email": "a\x00b@example.org", "csrf_token": client.csrf_token()}
     )
     assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
-    sign_in(client, make_user("admin", "within@example.org"))  # a 303, as ever
+    client.sign_in(make_user("admin", "within@example.org"))  # a 303, as ever
 
 
 def test_a_body_sent_without_a_length_is_read_no_further_than_the_limit(
-    client: FlaskClient,
+    client: PortalClient,
 ) -> None:
     """A chunked body declares no length, so it cannot be refused unread: Werkzeug stops reading
     it at the limit. (It then parses what it read, here a form cut short of its CSRF token.)"""
-    body = WatchedBody(b"email=" + b"x" * (5 * MB) + b"&csrf_token=" + csrf_token(client).encode())
+    body = WatchedBody(b"email=" + b"x" * (5 * MB) + b"&csrf_token=" + client.csrf_token().encode())
     response = client.post(
         "/sign-in",
         input_stream=body,
@@ -135,12 +135,12 @@ def test_a_body_sent_without_a_length_is_read_no_further_than_the_limit(
     assert body.tell() <= MIN_CONTENT_LENGTH
 
 
-def test_one_overlong_text_field_gets_413_saying_to_shorten_it(client: FlaskClient) -> None:
+def test_one_overlong_text_field_gets_413_saying_to_shorten_it(client: PortalClient) -> None:
     """Werkzeug refuses a typed field over MAX_FORM_MEMORY_SIZE (500 kB) in a form within the
     limit; the page says what to do about it."""
     response = client.post(
         "/sign-in",
-        data={"email": "x" * 600_000, "csrf_token": csrf_token(client)},
+        data={"email": "x" * 600_000, "csrf_token": client.csrf_token()},
         content_type="multipart/form-data",
     )
     response.request.input_stream.close()  # the test client's spooled body (see upload())

@@ -11,7 +11,6 @@ from typing import Any
 import limits.storage
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from portal.config import (
     MIN_CONTENT_LENGTH,
@@ -21,7 +20,8 @@ from portal.config import (
     megabytes,
 )
 from portal.web.logging import RedactTokens, redact
-from tests.conftest import make_user, sign_in
+from tests.client import PortalClient
+from tests.factories import make_user
 
 #: A production SECRET_KEY made as the README says (secrets.token_hex(32)).
 STRONG_KEY = "4f0d8c1e9a7b36d2c5e8f1a0b94d7c3e6a2f5b8d1c4e7a0f3b6d9c2e5a8f1b4d"
@@ -34,7 +34,7 @@ PRODUCTION = {
 }
 
 
-def test_security_headers_on_every_page(client: FlaskClient) -> None:
+def test_security_headers_on_every_page(client: PortalClient) -> None:
     headers = client.get("/").headers
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
@@ -42,7 +42,7 @@ def test_security_headers_on_every_page(client: FlaskClient) -> None:
     assert "Strict-Transport-Security" not in headers  # development and tests: plain http
 
 
-def test_csp_is_strict_and_its_nonce_matches_the_one_inline_script(client: FlaskClient) -> None:
+def test_csp_is_strict_and_its_nonce_matches_the_one_inline_script(client: PortalClient) -> None:
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp
@@ -54,7 +54,7 @@ def test_csp_is_strict_and_its_nonce_matches_the_one_inline_script(client: Flask
     assert client.get("/").headers["Content-Security-Policy"] != csp  # a new nonce each time
 
 
-def test_csp_allows_exactly_the_pinned_htmx_file_not_the_cdn_host(client: FlaskClient) -> None:
+def test_csp_allows_exactly_the_pinned_htmx_file_not_the_cdn_host(client: PortalClient) -> None:
     csp = client.get("/").headers["Content-Security-Policy"]
     script_src = next(d for d in csp.split("; ") if d.startswith("script-src"))
     assert "https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js" in script_src.split()
@@ -64,7 +64,7 @@ def test_csp_allows_exactly_the_pinned_htmx_file_not_the_cdn_host(client: FlaskC
     )
 
 
-def test_session_cookie_flags(app: Flask, client: FlaskClient) -> None:
+def test_session_cookie_flags(app: Flask, client: PortalClient) -> None:
     response = client.get("/sign-in")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -325,8 +325,8 @@ def test_server_errors_get_a_generic_nhs_page(app_factory: Any) -> None:
     assert "secret detail" not in html and "Traceback" not in html
 
 
-def test_forbidden_is_an_nhs_styled_403(client: FlaskClient) -> None:
-    sign_in(client, make_user("coordinator"))
+def test_forbidden_is_an_nhs_styled_403(client: PortalClient) -> None:
+    client.sign_in(make_user("coordinator"))
     response = client.get("/admin/people")
     assert response.status_code == 403
     assert "You do not have permission to see this page" in response.get_data(as_text=True)
