@@ -55,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     if app.config["TRUSTED_PROXY_COUNT"] > 0:
         count = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0)  # type: ignore[method-assign]  # Flask's documented way to add middleware
 
     logging.getLogger("portal").setLevel(app.config["LOG_LEVEL"])
 
@@ -94,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.measures import models as _measures  # noqa: F401
     from portal.regions import models as _regions  # noqa: F401
     from portal.registrations import models as _registrations  # noqa: F401
+    from portal.robson import models as _robson  # noqa: F401
     from portal.stories import models as _stories  # noqa: F401
 
 
@@ -142,6 +143,7 @@ def _register_commands(app: Flask) -> None:
     from portal.measures.cli import measures_cli
     from portal.regions.cli import seed_command, trusts_cli
     from portal.registrations.cli import privacy_cli
+    from portal.robson.cli import robson_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(demo_command)
@@ -150,3 +152,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(privacy_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(measures_cli)
+    app.cli.add_command(robson_cli)

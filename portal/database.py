@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from flask import current_app
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import CursorResult, Result, Select, func, select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from portal.extensions import db, sqlite_begin_mode
@@ -62,6 +62,13 @@ def write_transaction() -> Iterator[None]:
         session.rollback()
 
 
+def rows_matched(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or a DELETE matched. The session returns a CursorResult for
+    them, though `Session.execute` is typed to return any Result."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 def database_is_reachable() -> bool:
     """Whether the database answers a trivial query (for health checks)."""
     try:
@@ -90,7 +97,7 @@ def count_rows(query: Select[Any]) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def paginate(query: Select[tuple[T]], page: int, size: int, *, total: int | None = None) -> Page[T]:
+def paginate(query: Select[T], page: int, size: int, *, total: int | None = None) -> Page[T]:
     """The page asked for, or the nearest that exists (an address kept after the list shrank
     shows its last page, not an empty one). `total` when the caller has counted already."""
     total = count_rows(query) if total is None else total

@@ -21,6 +21,7 @@ from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, seed_regions, trust_by_code
 from portal.registrations.models import JobRole, Registration, RegistrationState
 from portal.registrations.service import Attendee, book_places, remove, withdraw
+from portal.robson.demo import load_demo_robson
 from portal.stories.demo import load_demo_stories
 from portal.web.dates import programme_year, today_in_london
 
@@ -47,7 +48,7 @@ DEMO_CONTACTS = {
 }
 
 # (e-mail, name, role, region slug, trust ODS code)
-DEMO_PEOPLE = (
+DEMO_PEOPLE: tuple[tuple[str, str, Role, str | None, str | None], ...] = (
     ("admin@example.org", "Pat Programme (demo)", Role.ADMIN, None, None),
     (
         "coordinator.north-east@example.org",
@@ -85,7 +86,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     db.session.flush()
 
     logins = []
-    for email, name, role, slug, code in DEMO_PEOPLE:
+    for email, name, role, region_slug, ods_code in DEMO_PEOPLE:
         user = find_by_email(email)
         if user is None:
             user = create_user(
@@ -93,8 +94,8 @@ def load_demo_data() -> list[tuple[str, str, str]]:
                 role,
                 name=name,
                 password=DEMO_PASSWORD,
-                region=region_by_slug(slug) if slug else None,
-                trust=trust_by_code(code) if code else None,
+                region=region_by_slug(region_slug) if region_slug else None,
+                trust=trust_by_code(ods_code) if ods_code else None,
                 is_demo=True,
             )
         logins.append((user.email, user.role.label, user.scope_label))
@@ -103,6 +104,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     load_demo_registrations()
     load_demo_stories()
     load_demo_measures()
+    load_demo_robson()
     return logins
 
 

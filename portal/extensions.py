@@ -6,7 +6,7 @@ import enum
 import sqlite3
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import request
 from flask_limiter import Limiter
@@ -74,6 +74,15 @@ def utcnow() -> datetime:
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. At run time it is `db.Model`, the class Flask-SQLAlchemy builds
+# from Base (the same metadata, plus its mixins); mypy cannot take an attribute as a base class
+# (python/mypy#8603), so it sees Base, which declares all that the models use.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

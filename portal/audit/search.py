@@ -18,7 +18,7 @@ from portal.web.dates import LONDON
 class AuditFilters:
     #: Who did it: the ids of the people whose entries to show (a query the caller builds, so
     #: that the audit log knows no feature's tables).
-    actors: Select[tuple[int]] | None = None
+    actors: Select[int] | None = None
     object_type: str = ""
     action: str = ""
     date_from: date | None = None  # London dates, both days included
@@ -30,7 +30,7 @@ def london_day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
-def entries_query(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
+def entries_query(filters: AuditFilters) -> Select[AuditEntry]:
     """The entries that match, newest first."""
     query = select(AuditEntry)
     if filters.actors is not None:

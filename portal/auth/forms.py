@@ -6,8 +6,10 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
+from portal.auth.models import Role
 from portal.auth.passwords import MAX_PASSWORD_LENGTH
 from portal.auth.service import AccountError, normalise_email, password_problem
+from portal.regions.models import Region, Trust
 from portal.web.forms import PortalForm
 
 
@@ -73,11 +75,11 @@ class ChangePasswordForm(PortalForm):
     new_password, confirm_password = new_password_fields()
 
 
-def _region_choices(regions: list[Any]) -> list[SelectChoice]:
+def _region_choices(regions: list[Region]) -> list[SelectChoice]:
     return [SelectChoice("", "Choose a region")] + [SelectChoice(r.slug, r.name) for r in regions]
 
 
-def _trust_choices(trusts: list[Any]) -> list[SelectChoice]:
+def _trust_choices(trusts: list[Trust]) -> list[SelectChoice]:
     return [SelectChoice("", "Choose a trust")] + [
         SelectChoice(t.ods_code, f"{t.name} ({t.ods_code})") for t in trusts
     ]
@@ -92,7 +94,12 @@ class ScopeForm(PortalForm):
     trust = SelectField("Trust (for trust staff)", validate_choice=False)
 
     def __init__(
-        self, *args: Any, roles: list[Any], regions: list[Any], trusts: list[Any], **kwargs: Any
+        self,
+        *args: Any,
+        roles: list[Role],
+        regions: list[Region],
+        trusts: list[Trust],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         # No default: an admin who forgot to choose must not invite someone with full rights.
@@ -156,7 +163,7 @@ class SetPasswordForm(PortalForm):
 
 
 class ResetPasswordForm(SetPasswordForm):
-    name = None  # type: ignore[assignment]
+    name = None  # no name to give when resetting: WTForms leaves out a field set to None
 
 
 class ForgotPasswordForm(PortalForm):

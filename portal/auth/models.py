@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import Model, UTCDateTime, utcnow
 from portal.regions.models import Region, Trust
 
 
@@ -35,7 +35,7 @@ class Role(enum.StrEnum):
         }[self]
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lower"),
@@ -136,7 +136,7 @@ class User(db.Model):
         return None
 
 
-class SignedInSession(db.Model):
+class SignedInSession(Model):
     """One signed-in session, so that signing out ends it on the server, not only in the browser.
 
     The cookie holds a random key; only its hash is stored. A session counts while it has not

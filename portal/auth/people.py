@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import update
@@ -23,7 +22,7 @@ from portal.auth.service import (
     start_session,
 )
 from portal.auth.tokens import AccountToken, TokenPurpose
-from portal.database import write_transaction
+from portal.database import rows_matched, write_transaction
 from portal.extensions import db, utcnow
 from portal.mail.service import queue_message
 from portal.regions.models import Region, Trust
@@ -32,7 +31,7 @@ from portal.web.urls import absolute_url
 SIGN_OFF = "The caesarean section network programme team"
 
 
-def can_invite(actor: Any, role: Role, region: Region | None, trust: Trust | None) -> bool:
+def can_invite(actor: object, role: Role, region: Region | None, trust: Trust | None) -> bool:
     """The programme team invite anyone; a coordinator invites staff of their own region's trusts."""
     if not signed_in(actor) or not actor.active:
         return False
@@ -46,7 +45,7 @@ def can_invite(actor: Any, role: Role, region: Region | None, trust: Trust | Non
     )
 
 
-def can_manage_person(actor: Any, person: User) -> bool:
+def can_manage_person(actor: object, person: User) -> bool:
     """Who may resend or revoke someone's invitation."""
     return manages_trust_staff(actor, person)
 
@@ -167,7 +166,7 @@ def _use_up(token: AccountToken, noun: str, now: datetime) -> None:
         )
         .values(used_at=now)
     )
-    if used.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(used) != 1:
         raise LinkProblem(f"This {noun} has already been used. Each link works once.")
 
 

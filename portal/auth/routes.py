@@ -140,7 +140,7 @@ def account_name() -> ResponseReturnValue:
 @login_required
 def account_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user: User = current_user._get_current_object()
     if form.validate():
         try:
             change_password(

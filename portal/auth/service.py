@@ -161,6 +161,7 @@ def sign_in_with_password(email: str, password: str, *, lifetime: timedelta) -> 
     if user is None:
         return None
     checked_hash = user.password_hash
+    assert checked_hash is not None  # authenticate() returns only people with a password
     new_hash = passwords().hash(password) if passwords().needs_rehash(checked_hash) else None
     with write_transaction():
         user = db.session.get(User, user.id, populate_existing=True)

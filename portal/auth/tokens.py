@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Enum, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import Model, UTCDateTime, db, utcnow
 
 
 class TokenPurpose(enum.StrEnum):
@@ -21,7 +21,7 @@ class TokenPurpose(enum.StrEnum):
     PASSWORD_RESET = "password_reset"
 
 
-class AccountToken(db.Model):
+class AccountToken(Model):
     __tablename__ = "account_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -172,6 +172,6 @@ def invitation(
     attendee.params["role"] = vText("REQ-PARTICIPANT")
     attendee.params["partstat"] = vText("ACCEPTED")
     attendee.params["rsvp"] = vText("FALSE")
-    component.add("attendee", attendee, encode=0)
+    component.add("attendee", attendee, encode=False)
     calendar.add_component(component)
     return calendar.to_ical()

@@ -15,6 +15,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.regions.models import Region
 from portal.web.dates import DateInputField, TimeField
 from portal.web.forms import PortalForm, WholeNumberField
 
@@ -117,7 +118,7 @@ class EventForm(PortalForm):
     )
     open_to_all_regions = BooleanField("Open to trusts from other regions")
 
-    def __init__(self, *args: Any, regions: list[Any] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, regions: list[Region] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = regions or []
         self.region.choices = [SelectChoice(r.slug, r.name) for r in regions]

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import Model, UTCDateTime, utcnow
 from portal.regions.models import Region
 from portal.web.dates import LONDON, local_instant, programme_year_label
 
@@ -36,7 +36,7 @@ def new_calendar_uid() -> str:
     return f"{secrets.token_hex(16)}@cs-network-portal"
 
 
-class NetworkEvent(db.Model):
+class NetworkEvent(Model):
     __tablename__ = "network_events"
     __table_args__ = (
         # The per-region limit: each event that is not cancelled holds one numbered slot of its

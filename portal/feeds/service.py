@@ -38,15 +38,15 @@ class FeedSpec:
     key: str
     name: str
     description: str
-    query: Select[tuple[NetworkEvent]]
+    query: Select[NetworkEvent]
     #: When the choice of events last changed for a reason the events themselves do not record
     #: (a booking withdrawn takes an event out of a trust's private feed), or None.
-    chosen_at: Select[tuple[datetime | None]] | None = None
+    chosen_at: Select[datetime | None] | None = None
     #: Whether the feed holds only the events within KEPT_FOR (every feed but a single event's).
     windowed: bool = True
 
 
-def _in_feeds() -> Select[tuple[NetworkEvent]]:
+def _in_feeds() -> Select[NetworkEvent]:
     """Published and cancelled events (never drafts), in date order."""
     return (
         select(NetworkEvent)
@@ -122,7 +122,7 @@ def _within_window(today: date) -> ColumnElement[bool]:
     )
 
 
-def shown(spec: FeedSpec, today: date | None = None) -> Select[tuple[NetworkEvent]]:
+def shown(spec: FeedSpec, today: date | None = None) -> Select[NetworkEvent]:
     """The events the feed holds today."""
     if not spec.windowed:
         return spec.query

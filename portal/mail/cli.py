@@ -97,7 +97,7 @@ def _queue_scheduled() -> None:
     first, so that one worker does both jobs (see portal/mail/signals.py)."""
     try:
         with write_transaction():
-            answers = before_each_pass.send(current_app._get_current_object())
+            answers = before_each_pass.send(current_app._get_current_object())  # type: ignore[attr-defined]  # Flask types the proxy as the app
             queued = sum(count or 0 for _, count in answers)
             db.session.commit()
     except TryAgain:

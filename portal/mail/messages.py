@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.policy
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, parseaddr
 
 # The SMTP policy (CRLF line ends), with every part made 7-bit clean (quoted-printable or base64)
@@ -69,10 +69,10 @@ def build_email(envelope: Envelope, *, sender: str, reply_to: str) -> EmailMessa
     return message
 
 
-def _drop_inner_mime_version(part: EmailMessage) -> None:
+def _drop_inner_mime_version(part: MIMEPart) -> None:
     # add_alternative/add_attachment give each new part its own MIME-Version header, which
     # belongs on the message only.
     del part["MIME-Version"]
     if part.is_multipart():
         for inner in part.iter_parts():
-            _drop_inner_mime_version(inner)  # type: ignore[arg-type]
+            _drop_inner_mime_version(inner)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Enum, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import Model, UTCDateTime, utcnow
 
 
 class MailStatus(enum.StrEnum):
@@ -20,7 +20,7 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         # What every worker asks: which pending messages are due?

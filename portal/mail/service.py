@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.audit.service import record
-from portal.database import Page, TryAgain, paginate, write_transaction
+from portal.database import Page, TryAgain, paginate, rows_matched, write_transaction
 from portal.extensions import db, utcnow
 from portal.mail.messages import Envelope, build_email
 from portal.mail.models import MailStatus, OutboxMessage
@@ -466,7 +466,7 @@ def erase_bodies(
             )
             .execution_options(synchronize_session="fetch")
         )
-        erased += result.rowcount or 0
+        erased += rows_matched(result)
     return erased
 
 

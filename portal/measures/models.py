@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.extensions import UTCDateTime, db, string_enum, utcnow
+from portal.extensions import Model, UTCDateTime, string_enum, utcnow
 from portal.measures.spc import Direction
 
 #: The counts a trust gives for a month, in the order of the form and of the CSV file.
@@ -116,7 +116,7 @@ class Measure(enum.StrEnum):
         )
 
 
-class MonthlyCounts(db.Model):
+class MonthlyCounts(Model):
     """One trust's counts for one month, as its staff gave them (and later corrected)."""
 
     __tablename__ = "monthly_counts"
@@ -161,7 +161,7 @@ class MonthlyCounts(db.Model):
         return int(getattr(self, measure.fraction.denominator))
 
 
-class MeasureChange(db.Model):
+class MeasureChange(Model):
     """A month from which a trust's process is expected to differ ("joined the programme",
     "midwife-led unit opened"): its charts' limits are calculated afresh from that month on."""
 
@@ -175,7 +175,7 @@ class MeasureChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class MeasureTarget(db.Model):
+class MeasureTarget(Model):
     """The rate a trust aims for on one measure, in percent."""
 
     __tablename__ = "measure_targets"
@@ -191,7 +191,7 @@ class MeasureTarget(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class MeasureSettings(db.Model):
+class MeasureSettings(Model):
     """Whether a trust shows its charts on its public page, and when its figures last changed.
 
     Every change to a trust's counts, changes or targets touches `updated_at` here (deletions

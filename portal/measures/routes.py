@@ -3,6 +3,7 @@ changes it marks and the targets it sets; each measure's figures as CSV."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, request, url_for
@@ -161,13 +162,13 @@ def edit_month(ods_code: str, month_text: str) -> ResponseReturnValue:
     )
 
 
-def _saved(trust: Trust, month: Any, form: CountsForm, *, new: bool = False) -> bool | None:
+def _saved(trust: Trust, month: date, form: CountsForm, *, new: bool = False) -> bool | None:
     """Save the form's counts: True if saved, False if unchanged, None with errors on the form."""
     try:
         return record_month(
             trust,
             month,
-            form.counts(),  # type: ignore[arg-type]
+            form.counts(),
             actor=current_user,
             new=new,
         )

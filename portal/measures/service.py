@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.audit.service import record
+from portal.auth.models import User
 from portal.auth.permissions import is_staff_of, manages_region, signed_in
 from portal.database import write_transaction
 from portal.extensions import db, utcnow
@@ -220,7 +221,7 @@ def months_of(trust: Trust) -> list[MonthlyCounts]:
 def record_month(
     trust: Trust,
     month: date,
-    counts: Mapping[str, int],
+    counts: Mapping[str, int | None],
     *,
     actor: object | None,
     new: bool = False,
@@ -243,7 +244,7 @@ def record_month(
 
 
 def _record_month(
-    trust: Trust, month: date, counts: Mapping[str, int], actor: object | None
+    trust: Trust, month: date, counts: Mapping[str, int | None], actor: object | None
 ) -> bool:
     problem = month_problem(month)
     if problem:
@@ -251,7 +252,7 @@ def _record_month(
     problems = count_problems(counts)
     if problems:
         raise CountsRefused(problems)
-    values = {name: int(counts[name]) for name in COUNT_FIELDS}
+    values = {name: int(counts[name] or 0) for name in COUNT_FIELDS}  # none missing: checked above
     settings = _settings_for_change(trust)
     row = month_of(trust, month)
     where = {"trust": trust.ods_code, "month": month_key(month)}
@@ -264,7 +265,7 @@ def _record_month(
             "measures.month_added",
             "monthly_counts",
             row.id,
-            actor=_actor(actor),
+            actor=acting_person(actor),
             after={**where, **values},
         )
         return True
@@ -279,15 +280,22 @@ def _record_month(
         "measures.month_corrected",
         "monthly_counts",
         row.id,
-        actor=_actor(actor),
+        actor=acting_person(actor),
         before={**where, **before},
         after={**where, **{n: values[n] for n in before}},
     )
     return True
 
 
-def _actor(person: object | None) -> object | None:
+def acting_person(person: object | None) -> User | None:
+    """Who an audit entry names: the person if signed in (None for the command line)."""
     return person if signed_in(person) else None
+
+
+def figures_changed(trust: Trust) -> None:
+    """Note, inside the caller's write transaction, that the trust's figures changed (public
+    pages kept by the page cache are rebuilt from this)."""
+    _settings_for_change(trust).updated_at = utcnow()
 
 
 # --- Publishing ------------------------------------------------------------------------------
@@ -335,7 +343,7 @@ def set_published(trust: Trust, published: bool, *, actor: object | None) -> boo
             "measures.published" if published else "measures.unpublished",
             "trust",
             trust.id,
-            actor=_actor(actor),
+            actor=acting_person(actor),
             before={"published": not published},
             after={"published": published},
         )
@@ -387,7 +395,7 @@ def mark_change(trust: Trust, month: date, note: str, *, actor: object | None) -
             "measures.change_marked",
             "measure_change",
             change.id,
-            actor=_actor(actor),
+            actor=acting_person(actor),
             after={"trust": trust.ods_code, "month": month_key(month), "note": note},
         )
         db.session.commit()
@@ -405,7 +413,7 @@ def remove_change(trust: Trust, change_id: int, *, actor: object | None) -> bool
             "measures.change_removed",
             "measure_change",
             change.id,
-            actor=_actor(actor),
+            actor=acting_person(actor),
             before={"trust": trust.ods_code, "month": month_key(change.month), "note": change.note},
         )
         db.session.delete(change)
@@ -436,17 +444,17 @@ def set_target(
         if before == target:
             return False
         _settings_for_change(trust).updated_at = utcnow()
-        if target is None and row is not None:
-            db.session.delete(row)
-        elif row is None:
+        if row is None:
             db.session.add(MeasureTarget(trust_id=trust.id, measure=measure, target=target))
+        elif target is None:
+            db.session.delete(row)
         else:
-            row.target = target  # type: ignore[assignment]
+            row.target = target
         record(
             "measures.target_set",
             "trust",
             trust.id,
-            actor=_actor(actor),
+            actor=acting_person(actor),
             before={"measure": measure.value, "target": before},
             after={"measure": measure.value, "target": target},
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
@@ -40,7 +42,7 @@ def home() -> ResponseReturnValue:
     )
 
 
-def _information_page(template: str):  # type: ignore[no-untyped-def]
+def _information_page(template: str) -> Callable[[], ResponseReturnValue]:
     def view() -> ResponseReturnValue:
         return render(template)
 

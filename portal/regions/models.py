@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import UTCDateTime, db, utcnow
+from portal.extensions import Model, UTCDateTime, utcnow
 
 
-class Region(db.Model):
+class Region(Model):
     """One of the ten SHAs of England (reference data: see `portal.regions.reference`)."""
 
     __tablename__ = "regions"
@@ -38,7 +38,7 @@ class Region(db.Model):
         return bool(self.contact_name or self.contact_email or self.contact_phone)
 
 
-class Trust(db.Model):
+class Trust(Model):
     """An NHS trust that may send people to its region's events and share stories."""
 
     __tablename__ = "trusts"

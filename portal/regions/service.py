@@ -280,7 +280,7 @@ class ImportConflict(Exception):
         )
 
 
-def apply_trust_import(plan: ImportPlan, *, actor: object | None = None) -> tuple[int, int]:
+def apply_trust_import(plan: ImportPlan, *, actor: User | None = None) -> tuple[int, int]:
     """Create and update trusts as planned, all or nothing; return (created, updated)."""
     try:
         with write_transaction():
@@ -291,7 +291,7 @@ def apply_trust_import(plan: ImportPlan, *, actor: object | None = None) -> tupl
     return counts
 
 
-def _apply_trust_import(plan: ImportPlan, actor: object | None) -> tuple[int, int]:
+def _apply_trust_import(plan: ImportPlan, actor: User | None) -> tuple[int, int]:
     regions = {r.slug: r for r in db.session.scalars(select(Region))}
     for row in plan.create:
         trust = Trust(
@@ -302,12 +302,12 @@ def _apply_trust_import(plan: ImportPlan, actor: object | None) -> tuple[int, in
         )
         db.session.add(trust)
         db.session.flush()
-        record("trust.created", "trust", trust.id, actor=actor, after=_trust_state(trust))  # type: ignore[arg-type]
+        record("trust.created", "trust", trust.id, actor=actor, after=_trust_state(trust))
     for row in plan.update:
-        trust = trust_by_code(row.ods_code)
-        assert trust is not None
-        before = _trust_state(trust)
-        trust.name, trust.region, trust.participating = (
+        existing = trust_by_code(row.ods_code)
+        assert existing is not None
+        before = _trust_state(existing)
+        existing.name, existing.region, existing.participating = (
             row.name,
             regions[row.region_slug],
             row.participating,
@@ -316,11 +316,11 @@ def _apply_trust_import(plan: ImportPlan, actor: object | None) -> tuple[int, in
         record(
             "trust.updated",
             "trust",
-            trust.id,
+            existing.id,
             actor=actor,
             before=before,
-            after=_trust_state(trust),
-        )  # type: ignore[arg-type]
+            after=_trust_state(existing),
+        )
     return len(plan.create), len(plan.update)
 
 

@@ -119,7 +119,7 @@ class BookingForm(PortalForm):
         return [entry.form.attendee() for entry in self.attendees.entries]
 
 
-class ChangeAttendeeForm(PortalForm, AttendeeForm):  # type: ignore[misc]
+class ChangeAttendeeForm(PortalForm, AttendeeForm):
     """Correct a booking's details, or send a colleague instead."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

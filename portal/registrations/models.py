@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.events.models import NetworkEvent
-from portal.extensions import UTCDateTime, db, string_enum, utcnow
+from portal.extensions import Model, UTCDateTime, string_enum, utcnow
 from portal.regions.models import Trust
 
 
@@ -59,7 +59,7 @@ def new_self_service_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registrations"
     __table_args__ = (
         # One active registration per event and e-mail address (stored lower-cased); a withdrawn

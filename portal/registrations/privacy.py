@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.audit.service import record
+from portal.auth.models import User
 from portal.database import write_transaction
 from portal.events.models import NetworkEvent
 from portal.extensions import db, utcnow
@@ -130,7 +131,7 @@ def purge(now: datetime | None = None) -> PurgeReport:
     return report
 
 
-def erase_person(email: str, *, actor: object | None, now: datetime | None = None) -> PurgeReport:
+def erase_person(email: str, *, actor: User | None, now: datetime | None = None) -> PurgeReport:
     """Erase every registration of one e-mail address (a request from the person). Active
     bookings end first, each in its own transaction, so that their places go to the waiting
     list; the erasure is one transaction after them."""
@@ -156,7 +157,7 @@ def erase_person(email: str, *, actor: object | None, now: datetime | None = Non
                 "privacy.person_erased",
                 "registration",
                 ",".join(str(r.id) for r in registrations)[:64],
-                actor=actor,  # type: ignore[arg-type]
+                actor=actor,
                 after={"registrations": len(registrations)},
             )
         db.session.commit()

@@ -93,11 +93,11 @@ def booking_closed_reason(event: NetworkEvent, now: datetime | None = None) -> s
     return None
 
 
-def can_manage_attendees(user: Any, event: NetworkEvent) -> bool:
+def can_manage_attendees(user: object, event: NetworkEvent) -> bool:
     return can_manage_region(user, event.region)
 
 
-def registration_for_trust(user: Any, registration_id: int) -> Registration | None:
+def registration_for_trust(user: object, registration_id: int) -> Registration | None:
     """A registration of the person's own trust; None (a 404) for anyone else."""
     registration = db.session.get(Registration, registration_id)
     if registration is None or not is_staff_of(user, registration.trust_id):
@@ -105,7 +105,7 @@ def registration_for_trust(user: Any, registration_id: int) -> Registration | No
     return registration
 
 
-def registration_for_manager(user: Any, registration_id: int) -> Registration | None:
+def registration_for_manager(user: object, registration_id: int) -> Registration | None:
     registration = db.session.get(Registration, registration_id)
     if registration is None or not can_manage_attendees(user, registration.event):
         return None
@@ -174,7 +174,7 @@ def _lock_event(event: NetworkEvent) -> None:
     lock_event(event)
 
 
-def _audit(action: str, registration: Registration, actor: Any, **after: Any) -> None:
+def _audit(action: str, registration: Registration, actor: object | None, **after: Any) -> None:
     """Audit entries of registrations hold ids and field names only, never personal data."""
     record(
         action,
@@ -269,7 +269,7 @@ def book_places(
 
 
 def promote_waiting(
-    event: NetworkEvent, *, actor: Any = None, now: datetime | None = None
+    event: NetworkEvent, *, actor: object | None = None, now: datetime | None = None
 ) -> list[Registration]:
     """Fill free places from the waiting list, oldest first; an entry whose trust is at its cap
     is skipped but keeps its place. Nothing moves once the event has started. Call it inside the
@@ -307,7 +307,7 @@ def _end(
     registration: Registration,
     state: RegistrationState,
     *,
-    actor: Any,
+    actor: object | None,
     by: str,
     now: datetime | None,
 ) -> list[Registration]:
@@ -332,7 +332,7 @@ def _end(
 
 
 def withdraw(
-    registration: Registration, *, by: str, actor: Any = None, now: datetime | None = None
+    registration: Registration, *, by: str, actor: object | None = None, now: datetime | None = None
 ) -> list[Registration]:
     """The attendee or their trust withdraws; a freed place goes to the waiting list."""
     if by not in ("attendee", "trust"):
@@ -376,7 +376,7 @@ def _active_registrations(
     )
 
 
-def after_event_change(event: NetworkEvent, *, calendar_change: bool, actor: Any) -> None:
+def after_event_change(event: NetworkEvent, *, calendar_change: bool, actor: User) -> None:
     """Inside the edit's transaction: a raised capacity or trust cap promotes from the waiting
     list; a new time or place goes to every confirmed attendee as an updated invitation."""
     promote_waiting(event, actor=actor)

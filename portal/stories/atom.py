@@ -37,8 +37,10 @@ def feed_etag(stories: list[Story], region: Region | None) -> str:
         f"stories:{region.slug if region else '*'}:{region.name if region else ''}".encode()
     )
     for story in stories:
+        # A published story has its date (a CHECK constraint); build_feed reads it the same way.
+        published = story.published_at or PROGRAMME_START
         digest.update(
-            f"|{story.id}:{story.published_at.isoformat()}:{story.updated_at.isoformat()}".encode()
+            f"|{story.id}:{published.isoformat()}:{story.updated_at.isoformat()}".encode()
         )
     return digest.hexdigest()[:32]
 

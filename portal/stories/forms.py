@@ -67,13 +67,15 @@ class MeasureForm(PlainForm):
         return valid
 
     def values(self, measure: Measure) -> MeasureValues | None:
-        if self.baseline_value.data is None:
+        # A validated form has both rates or neither; an unvalidated one may have only one.
+        baseline, latest = self.baseline_value.data, self.latest_value.data
+        if baseline is None or latest is None:
             return None
         return MeasureValues(
             measure=measure,
-            baseline_value=self.baseline_value.data,
+            baseline_value=baseline,
             baseline_period=(self.baseline_period.data or "").strip(),
-            latest_value=self.latest_value.data,
+            latest_value=latest,
             latest_period=(self.latest_period.data or "").strip(),
         )
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.events.models import NetworkEvent
-from portal.extensions import UTCDateTime, db, string_enum, utcnow
+from portal.extensions import Model, UTCDateTime, string_enum, utcnow
 from portal.measures.models import Measure
 from portal.regions.models import Trust
 
@@ -63,7 +63,7 @@ class Pathway(enum.StrEnum):
         }[self]
 
 
-class Story(db.Model):
+class Story(Model):
     __tablename__ = "stories"
     __table_args__ = (
         # Only a story whose author declared it free of patient-identifiable information leaves
@@ -147,7 +147,7 @@ class Story(db.Model):
         return next((m for m in self.measures if m.measure is measure), None)
 
 
-class StoryPathway(db.Model):
+class StoryPathway(Model):
     __tablename__ = "story_pathways"
 
     story_id: Mapped[int] = mapped_column(
@@ -156,7 +156,7 @@ class StoryPathway(db.Model):
     pathway: Mapped[Pathway] = mapped_column(string_enum(Pathway, "pathway", 20), primary_key=True)
 
 
-class StoryMeasure(db.Model):
+class StoryMeasure(Model):
     """One measure quoted by a story: a baseline and a latest value, each for a stated period."""
 
     __tablename__ = "story_measures"

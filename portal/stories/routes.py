@@ -217,7 +217,7 @@ def new() -> ResponseReturnValue:
 def keeps_page_when_signed_out(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a background request (autosave): if the session has ended, it answers with a message
     in place instead of taking the browser to sign in, which would lose what is on the page."""
-    view.keeps_page_when_signed_out = True  # type: ignore[attr-defined]
+    view.keeps_page_when_signed_out = True  # type: ignore[attr-defined]  # a mark mypy cannot see on a function
     return view
 
 

@@ -69,40 +69,40 @@ class StoryValues:
 # --- Permissions ------------------------------------------------------------------------------
 
 
-def can_write_for(user: Any, trust: Trust) -> bool:
+def can_write_for(user: object, trust: Trust) -> bool:
     """Staff of the trust write its stories; nobody else does."""
     return is_staff_of(user, trust.id)
 
 
-def can_review(user: Any, story: Story) -> bool:
+def can_review(user: object, story: Story) -> bool:
     """The coordinator of the trust's region, or the programme team."""
     if not signed_in(user):
         return False
     return manages_region(user, story.trust.region_id)
 
 
-def is_reviewer(user: Any) -> bool:
+def is_reviewer(user: object) -> bool:
     return signed_in(user) and (user.is_admin or user.is_coordinator)
 
 
-def can_see(user: Any, story: Story) -> bool:
+def can_see(user: object, story: Story) -> bool:
     """Published stories for everyone; drafts only for their trust; the rest also for reviewers."""
     if story.is_published or can_write_for(user, story.trust):
         return True
     return story.state is not StoryState.DRAFT and can_review(user, story)
 
 
-def story_for_viewer(user: Any, story_id: int) -> Story | None:
+def story_for_viewer(user: object, story_id: int) -> Story | None:
     story = db.session.get(Story, story_id)
     return story if story is not None and can_see(user, story) else None
 
 
-def story_for_writer(user: Any, story_id: int) -> Story | None:
+def story_for_writer(user: object, story_id: int) -> Story | None:
     story = db.session.get(Story, story_id)
     return story if story is not None and can_write_for(user, story.trust) else None
 
 
-def story_for_reviewer(user: Any, story_id: int) -> Story | None:
+def story_for_reviewer(user: object, story_id: int) -> Story | None:
     story = db.session.get(Story, story_id)
     if story is None or story.state is StoryState.DRAFT or not can_review(user, story):
         return None
@@ -155,7 +155,7 @@ def _locked(story: Story) -> Story:
     return db.session.scalars(query).one()
 
 
-def _audit(action: str, story: Story, actor: Any, before: StoryState | None, **after: Any) -> None:
+def _audit(action: str, story: Story, actor: User, before: StoryState | None, **after: Any) -> None:
     record(
         action,
         "story",
@@ -328,7 +328,7 @@ class StoryFilters:
         )
 
 
-def _published() -> Select[tuple[Story]]:
+def _published() -> Select[Story]:
     return select(Story).where(Story.state == StoryState.PUBLISHED)
 
 
@@ -393,7 +393,7 @@ def trust_stories(trust: Trust) -> list[Story]:
     return sorted(stories, key=lambda s: order.get(s.state, 3))
 
 
-def review_queue(user: Any) -> list[Story]:
+def review_queue(user: User) -> list[Story]:
     """Submitted stories this reviewer may decide on, oldest first."""
     query = select(Story).where(Story.state == StoryState.SUBMITTED)
     if not user.is_admin:
@@ -401,7 +401,7 @@ def review_queue(user: Any) -> list[Story]:
     return list(db.session.scalars(query.order_by(Story.submitted_at, Story.id)))
 
 
-def recently_reviewed(user: Any, limit: int = 10) -> list[Story]:
+def recently_reviewed(user: User, limit: int = 10) -> list[Story]:
     query = select(Story).where(Story.reviewed_at.is_not(None))
     if not user.is_admin:
         query = query.join(Story.trust).where(Trust.region_id == user.region_id)

@@ -18,7 +18,7 @@ def after_this_response(work: Callable[..., Any], *args: Any) -> None:
     an address has an account). The work owns its transaction like any service call; a failure
     is logged, since the person has their answer already.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # Flask types the proxy as the app
 
     def run() -> None:
         with app.app_context():

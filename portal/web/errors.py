@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, make_response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    TooManyRequests,
+)
 
 from portal.config import megabytes
 from portal.database import TryAgain
@@ -96,7 +102,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code is None or error.code < 400:
             return error.get_response()
         if error.code == 413:
@@ -105,10 +111,10 @@ def init_app(app: Flask) -> None:
         if error.code == 429:
             message = "You have tried too many times. Wait a few minutes, then try again."
         response = error_page(error.code, message)
-        if error.code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
-        if error.code == 429 and getattr(error, "retry_after", None):
-            response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
+        if isinstance(error, TooManyRequests) and error.retry_after:
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.errorhandler(TryAgain)

@@ -34,7 +34,7 @@ def is_one_line(field: Field) -> bool:
     )
 
 
-class OneLineFields:
+class OneLineFields(Form):
     """Refuses a one-line field whose value holds a control character, with a message next to it.
 
     The check runs after the field's own validators, whatever they did: `Optional()` would
@@ -46,8 +46,8 @@ class OneLineFields:
     one_line_names: ClassVar[dict[str, str]] = {}
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid: bool = super().validate(extra_validators)  # type: ignore[misc]
-        for field in self:  # type: ignore[attr-defined]
+        valid: bool = super().validate(extra_validators)
+        for field in self:
             text = field.data if is_one_line(field) else None
             if isinstance(text, str) and holds_control_character(text):
                 # First, since a field shows only its first message.
@@ -65,7 +65,7 @@ class PortalForm(OneLineFields, FlaskForm):
     """The base of every form posted by a page (with its CSRF token)."""
 
 
-class PlainForm(OneLineFields, Form):
+class PlainForm(OneLineFields):
     """The base of a form without a CSRF token of its own: a row or part of a bigger form (in a
     `FormField`), or filters read from a query string."""
 

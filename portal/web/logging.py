@@ -95,7 +95,7 @@ def _redacting(previous: RecordFactory) -> RecordFactory:
         redact_record(record)
         return record
 
-    factory.redacts_tokens = True  # type: ignore[attr-defined]
+    factory.redacts_tokens = True  # type: ignore[attr-defined]  # a mark mypy cannot see on a function
     return factory
 
 

@@ -48,7 +48,7 @@ def public_page(*tables: str) -> Callable[[V], V]:
             raise ValueError(f"not a table name: {table!r}")
 
     def declare(view: V) -> V:
-        view.public_page_tables = frozenset(tables)  # type: ignore[attr-defined]
+        view.public_page_tables = frozenset(tables)  # type: ignore[attr-defined]  # a mark mypy cannot see on a function
         return view
 
     return declare
