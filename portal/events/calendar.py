@@ -79,13 +79,22 @@ def _instant(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(microsecond=0)
 
 
-def vevent(event: NetworkEvent, url: str) -> Event:
+def vevent(
+    event: NetworkEvent,
+    url: str,
+    *,
+    uid: str | None = None,
+    sequence: int | None = None,
+    stamp: datetime | None = None,
+) -> Event:
+    """The event as the feeds show it: its UID and SEQUENCE, stamped with its last change; an
+    invitation gives the attendee's own UID, SEQUENCE and the message's time instead."""
     component = Event()
-    component.add("uid", event.uid)
-    component.add("dtstamp", _instant(event.updated_at))
+    component.add("uid", uid or event.uid)
+    component.add("dtstamp", _instant(stamp or event.updated_at))
     component.add("created", _instant(event.created_at))
     component.add("last-modified", _instant(event.updated_at))
-    component.add("sequence", event.sequence)
+    component.add("sequence", event.sequence if sequence is None else sequence)
     title = f"Cancelled: {event.title}" if event.is_cancelled else event.title
     component.add("summary", title)
     component.add("dtstart", event.starts_at.replace(tzinfo=LONDON))
@@ -136,6 +145,9 @@ def invitation(
     event: NetworkEvent,
     *,
     method: str,
+    uid: str,
+    sequence: int,
+    stamp: datetime,
     attendee_name: str,
     attendee_email: str,
     organizer: str,
@@ -144,9 +156,12 @@ def invitation(
 ) -> bytes:
     """An iTIP invitation (METHOD:REQUEST) or cancellation (METHOD:CANCEL) for one attendee.
 
-    Same UID and SEQUENCE as the feeds, so calendars update the one entry; the attendee with
-    RSVP=FALSE (there is nothing to accept: the place is booked); the organiser a monitored
-    programme mailbox. The joining link of an online event goes only into the attendee's copy.
+    The attendee's own entry, not the feeds' (RFC 5546 3.2): its `uid`, with a `sequence` higher
+    than any earlier message about it (so a calendar can order an invitation, an update, a
+    cancellation and a re-invitation), and DTSTAMP `stamp`, when the message was made. The
+    event's URL links it to the feeds' entry. The attendee with RSVP=FALSE (there is nothing to
+    accept: the place is booked); the organiser a monitored programme mailbox. The joining link
+    of an online event goes only into the attendee's copy.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(method)
@@ -156,7 +171,7 @@ def invitation(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     calendar.add_component(london_timezone())
-    component = vevent(event, url)
+    component = vevent(event, url, uid=uid, sequence=sequence, stamp=stamp)
     if method == "CANCEL":
         component["status"] = vText("CANCELLED")
     if joining_link and method == "REQUEST":

@@ -8,7 +8,8 @@ a plain confirmation, so the event does not land in their own calendar.
 from __future__ import annotations
 
 from portal.events.calendar import event_location, invitation
-from portal.events.models import NetworkEvent
+from portal.events.models import NetworkEvent, new_calendar_uid
+from portal.extensions import utcnow
 from portal.mail.service import organizer_address, paragraphs_as_html, queue_message
 from portal.registrations.links import self_service_token
 from portal.registrations.models import Registration
@@ -51,6 +52,9 @@ def _send(
         calendar = invitation(
             event,
             method=calendar_method,
+            uid=registration.calendar_uid,
+            sequence=registration.next_calendar_sequence(),
+            stamp=utcnow(),
             attendee_name=registration.attendee_name,
             attendee_email=registration.attendee_email,
             organizer=organizer_address(),
@@ -193,14 +197,25 @@ def ended(registration: Registration, *, was_confirmed: bool) -> None:
 
 
 def attendee_changed(
-    registration: Registration, *, previous_email: str, email_changed: bool
+    registration: Registration,
+    *,
+    previous_email: str,
+    email_changed: bool,
+    colleagues_entry: tuple[str, int] | None = None,
 ) -> None:
-    """A colleague comes instead, or the details were corrected."""
+    """A colleague comes instead, or the details were corrected.
+
+    When a colleague comes instead, the previous attendee's calendar entry is cancelled and the
+    colleague's own is used from then on: `colleagues_entry`, the UID and next SEQUENCE of one
+    they hold from an earlier booking of this event, or else a new one."""
     if email_changed and registration.is_confirmed:
         event = registration.event
         cancelled = invitation(
             event,
             method="CANCEL",
+            uid=registration.calendar_uid,
+            sequence=registration.next_calendar_sequence(),
+            stamp=utcnow(),
             attendee_name="",
             attendee_email=previous_email,
             organizer=organizer_address(),
@@ -219,6 +234,9 @@ def attendee_changed(
             related_id=registration.id,
         )
     if email_changed:
+        uid, sequence = colleagues_entry or (new_calendar_uid(), 0)
+        registration.calendar_uid = uid
+        registration.calendar_sequence = max(sequence, registration.calendar_sequence)
         booked(registration)
     elif registration.is_confirmed:
         _to_attendee(

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.events.models import NetworkEvent
+from portal.events.models import NetworkEvent, new_calendar_uid
 from portal.extensions import Model, UTCDateTime, string_enum, utcnow
 from portal.regions.models import Trust
 
@@ -98,6 +98,11 @@ class Registration(Model):
     self_service_key: Mapped[str] = mapped_column(String(40), default=new_self_service_key)
     # Reminders already queued, as day counts ("7,1"), so that each goes once.
     reminders_sent: Mapped[str] = mapped_column(String(40), default="")
+    # The attendee's own entry for the event in their calendar, made by the invitations we send:
+    # its UID (not the feeds' UID, see the README's "Calendars") and the SEQUENCE the next message
+    # about it carries. A re-booking of the same person continues the same entry.
+    calendar_uid: Mapped[str] = mapped_column(String(80), default=new_calendar_uid)
+    calendar_sequence: Mapped[int] = mapped_column(Integer, default=0)
     needs_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Indexed: the newest change is part of the public pages' data version (portal/web/pagecache.py).
@@ -113,6 +118,12 @@ class Registration(Model):
     @validates("attendee_email")
     def _normalise_email(self, key: str, value: str) -> str:
         return value.strip().lower()
+
+    def next_calendar_sequence(self) -> int:
+        """The SEQUENCE for a new calendar message to the attendee: higher than every one before."""
+        sequence = self.calendar_sequence
+        self.calendar_sequence = sequence + 1
+        return sequence
 
     @property
     def is_active(self) -> bool:

@@ -97,6 +97,14 @@ def can_manage_attendees(user: object, event: NetworkEvent) -> bool:
     return can_manage_region(user, event.region)
 
 
+def event_for_attendee_manager(user: object, event_id: int) -> NetworkEvent | None:
+    """The event if this person may see and manage its attendees; None (a 404) for anyone else."""
+    event = db.session.get(NetworkEvent, event_id)
+    if event is None or not can_manage_attendees(user, event):
+        return None
+    return event
+
+
 def registration_for_trust(user: object, registration_id: int) -> Registration | None:
     """A registration of the person's own trust; None (a 404) for anyone else."""
     registration = db.session.get(Registration, registration_id)
@@ -223,6 +231,7 @@ def book_places(
                 )
                 continue
             active.add(email)
+            entry = _calendar_entry(event.id, email)
             registration = Registration(
                 event=event,
                 trust=trust,
@@ -235,6 +244,8 @@ def book_places(
                 booked_at=now,
                 updated_at=now,
             )
+            if entry is not None:
+                registration.calendar_uid, registration.calendar_sequence = entry
             if total >= event.capacity:
                 registration.state = RegistrationState.WAITLISTED
                 registration.waitlisted_at = now
@@ -449,9 +460,28 @@ def change_attendee(registration: Registration, attendee: Attendee, *, actor: Us
             after={"event_id": registration.event_id, "changed": sorted(changed)},
         )
         messages.attendee_changed(
-            registration, previous_email=previous_email, email_changed="attendee_email" in changed
+            registration,
+            previous_email=previous_email,
+            email_changed="attendee_email" in changed,
+            colleagues_entry=_calendar_entry(
+                registration.event_id, registration.attendee_email, besides=registration.id
+            ),
         )
         db.session.commit()
+
+
+def _calendar_entry(
+    event_id: int, email: str, *, besides: int | None = None
+) -> tuple[str, int] | None:
+    """The UID and next SEQUENCE of the calendar entry that `email` holds for the event from an
+    earlier booking (the latest), so that a re-booking continues it; None if they have none."""
+    query = select(Registration.calendar_uid, Registration.calendar_sequence).where(
+        Registration.event_id == event_id, Registration.attendee_email == email
+    )
+    if besides is not None:
+        query = query.where(Registration.id != besides)
+    found = db.session.execute(query.order_by(Registration.id.desc()).limit(1)).first()
+    return (found.calendar_uid, found.calendar_sequence) if found else None
 
 
 def _new_key() -> str:

@@ -21,6 +21,7 @@ const events = calendar.getAllSubcomponents("vevent").map((component) => {
     summary: event.summary,
     sequence: event.sequence,
     status: component.getFirstPropertyValue("status"),
+    dtstamp: utc(component.getFirstPropertyValue("dtstamp")),
     location: event.location,
     start_tzid: event.startDate.zone ? event.startDate.zone.tzid : null,
     start_utc: utc(event.startDate),

@@ -7,6 +7,7 @@ from ical.calendar_stream import IcsCalendarStream
 from icalendar import Calendar
 
 from portal.events.calendar import invitation
+from portal.extensions import utcnow
 from tests.factories import make_event, make_user
 
 NAME = 'Jo "JJ" O\'Neil; Smith, Jr'
@@ -18,6 +19,9 @@ def _invitation(app: Flask, name: str) -> bytes:
     return invitation(
         event,
         method="REQUEST",
+        uid="attendee-entry@cs-network-portal",
+        sequence=0,
+        stamp=utcnow(),
         attendee_name=name,
         attendee_email="jo@nhs.example",
         organizer="programme@nhs.example",

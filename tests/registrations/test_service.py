@@ -301,12 +301,15 @@ def test_a_confirmed_booking_sends_an_invitation_to_the_attendee_and_a_plain_not
 ) -> None:
     event = open_event(online_url="https://meet.example/room-7")
     staff = trust_staff()
-    book(event, staff, 1)
+    (outcome,) = book(event, staff, 1)
     (to_attendee,) = messages_to("attendee1@nhs.example")
     assert to_attendee.kind == "registration.confirmed"
     assert to_attendee.calendar_method == "REQUEST"
     ics = to_attendee.calendar.decode()
-    assert "METHOD:REQUEST" in ics and event.uid in ics and "RSVP=FALSE" in ics
+    assert "METHOD:REQUEST" in ics and "RSVP=FALSE" in ics
+    # The attendee's own entry, linked to the feeds' one by the event's address.
+    assert f"UID:{outcome.registration.calendar_uid}" in ics and event.uid not in ics
+    assert f"URL:https://portal.example.org/events/{event.id}" in ics
     assert "mailto:attendee1@nhs.example" in ics and "ORGANIZER" in ics
     assert "room-7" in to_attendee.text_body and "/bookings/self-service/" in to_attendee.text_body
     (to_booker,) = messages_to(staff.email)
