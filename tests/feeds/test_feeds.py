@@ -18,6 +18,7 @@ from portal.events.service import cancel_event, update_event
 from portal.extensions import db
 from portal.feeds.service import reset_feed_token
 from tests.client import PortalClient
+from tests.events.helpers import event_values
 from tests.factories import make_event, make_trust, make_user
 
 LONDON = ZoneInfo("Europe/London")
@@ -375,3 +376,104 @@ def test_event_page_offers_add_to_calendar_links_and_the_download(
     assert "dates=20270715T093000%2F20270715T160000&amp;ctz=Europe%2FLondon" in html
     assert "outlook.office.com/calendar/action/compose?rru=addevent" in html
     assert "startdt=2027-07-15T09%3A30%3A00%2B01%3A00" in html
+
+
+# --- Every feed read alike -----------------------------------------------------------------------
+
+AWKWARD_TITLES = [
+    "Breech, twins; and VBAC: a \\ day",
+    'The "normal birth" toolkit – what works 👶',
+    "Рождение и кесарево сечение · 剖腹产",
+]
+
+
+def every_reading(body: bytes) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """Each parser's reading of every event in a feed, by UID: UTC start and end, summary,
+    location, status and sequence."""
+    by_icalendar = {
+        str(c["uid"]): (
+            c.decoded("dtstart").astimezone(UTC),
+            c.decoded("dtend").astimezone(UTC),
+            str(c["summary"]),
+            str(c["location"]),
+            str(c["status"]),
+            int(c["sequence"]),
+        )
+        for c in Calendar.from_ical(body).walk("VEVENT")
+    }
+    by_ical = {
+        e.uid: (
+            e.dtstart.astimezone(UTC),
+            e.dtend.astimezone(UTC),
+            e.summary,
+            e.location,
+            str(e.status.value) if e.status else None,
+            e.sequence,
+        )
+        for e in IcsCalendarStream.calendar_from_ics(body.decode()).events
+    }
+    by_icaljs = {
+        e["uid"]: (
+            datetime.fromisoformat(e["start_utc"]),
+            datetime.fromisoformat(e["end_utc"]),
+            e["summary"],
+            e["location"],
+            e["status"],
+            e["sequence"],
+        )
+        for e in read_with_icaljs(body)["events"]
+    }
+    return {"icalendar": by_icalendar, "ical": by_ical, "ical.js": by_icaljs}
+
+
+def test_every_feed_is_read_alike_by_three_parsers_whatever_the_title_and_the_clock(
+    client: PortalClient, coordinator: User
+) -> None:
+    events = []
+    # A region holds three events a programme year: one for each day, the titles in turn.
+    for n, (day, start, end) in enumerate(DAYS):
+        title = AWKWARD_TITLES[n % len(AWKWARD_TITLES)]
+        events.append(
+            make_event(
+                coordinator,
+                publish=True,
+                event_date=day,
+                start_time=start,
+                end_time=end,
+                title=f"{title} {n}",
+                venue_name="Hall, Room 2; East",
+            )
+        )
+    # One changed (its SEQUENCE rises) and one cancelled.
+    update_event(
+        events[1],
+        event_values(title=events[1].title, venue_name="Hall, Room 2; East", capacity=41),
+        actor=coordinator,
+    )
+    cancel_event(events[2], "Snow; the roads are closed, sorry.", actor=coordinator)
+
+    feeds = [
+        "/feeds/events.ics",
+        "/feeds/regions/london.ics",
+        private_url(coordinator),
+        *(f"/events/{event.id}/calendar.ics" for event in events[:3]),
+    ]
+    for feed in feeds:
+        response = client.get(feed)
+        assert response.status_code == 200, feed
+        read = every_reading(response.data)
+        assert read["icalendar"] == read["ical"] == read["ical.js"], feed
+        assert read["icalendar"], feed
+    whole = every_reading(client.get("/feeds/events.ics").data)["icalendar"]
+    for event in events:
+        start, end, summary, location, status, sequence = whole[event.uid]
+        assert (start, end) == (
+            utc(event.event_date, event.start_time),
+            utc(event.event_date, event.end_time),
+        )
+        assert summary.endswith(event.title) and location.startswith("Hall, Room 2; East, ")
+        assert (status, sequence) == (
+            "CANCELLED" if event.is_cancelled else "CONFIRMED",
+            event.sequence,
+        )
+    assert whole[events[1].uid][5] > 0
