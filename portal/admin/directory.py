@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, request, url_for
+from flask import flash, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal.admin import bp
-from portal.admin.forms import ApplyImportForm, RegionForm, TrustForm, TrustImportForm
+from portal.admin.forms import (
+    ApplyImportForm,
+    RegionForm,
+    TrustFilterForm,
+    TrustForm,
+    TrustImportForm,
+)
 from portal.database import paginate
 from portal.extensions import db
 from portal.regions.models import Region, Trust
@@ -31,7 +37,7 @@ from portal.regions.service import (
 )
 from portal.web import uploads
 from portal.web.htmx import redirect_after_post, render
-from portal.web.inputs import search_text
+from portal.web.lookups import found_or_404
 
 PAGE_SIZE = 25
 #: How many rows of each kind the import preview lists; the counts cover every row.
@@ -46,18 +52,11 @@ UPLOADS_KEY = "trust_imports"
 @bp.get("/trusts")
 def trusts() -> ResponseReturnValue:
     """Every trust, with search by name or ODS code and filters by region and participation."""
-    q = search_text(request.args.get("q"), 100)
-    regions = regions_in_order()
-    region = request.args.get("region", "")
-    if region not in {r.slug for r in regions}:
-        region = ""
-    participating = request.args.get("participating", "")
-    if participating not in {"yes", "no"}:
-        participating = ""
+    form = TrustFilterForm(request.args, regions=regions_in_order())
     page = max(request.args.get("page", 1, type=int) or 1, 1)
 
     query = select(Trust).join(Trust.region)
-    if q:
+    if q := form.q.data:
         needle = q.lower()
         query = query.where(
             or_(
@@ -65,22 +64,21 @@ def trusts() -> ResponseReturnValue:
                 func.lower(Trust.ods_code).contains(needle, autoescape=True),
             )
         )
-    if region:
+    if region := form.region.data:
         query = query.where(Region.slug == region)
-    if participating:
+    if participating := form.participating.data:
         query = query.where(Trust.participating.is_(participating == "yes"))
     found = paginate(query.order_by(func.lower(Trust.name), Trust.ods_code), page, PAGE_SIZE)
-    filters = {"q": q, "region": region, "participating": participating}
+    args = form.query_args()
     return render(
         "admin/trusts.jinja",
         # Only the search form asks for the results alone; other htmx requests (HX-Location
         # after adding a trust) load the page.
         "results" if request.headers.get("HX-Target") == "trust-results" else None,
         trusts=found.items,
-        regions=regions,
-        filters=filters,
-        args={name: value for name, value in filters.items() if value},
-        filtered=any(filters.values()),
+        form=form,
+        args=args,
+        filtered=bool(args),
         any_trusts=bool(found.total) or db.session.scalar(select(Trust.id).limit(1)) is not None,
         page=found.number,
         pages=found.pages,
@@ -106,9 +104,7 @@ def new_trust() -> ResponseReturnValue:
 
 @bp.route("/trusts/<int:trust_id>/edit", methods=["GET", "POST"])
 def edit_trust(trust_id: int) -> ResponseReturnValue:
-    trust = db.session.get(Trust, trust_id)
-    if trust is None:
-        abort(404)
+    trust = found_or_404(db.session.get(Trust, trust_id))
     if request.method == "GET":
         form = TrustForm(regions=regions_in_order(), trust=trust, obj=trust)
         form.region.data = trust.region.slug
@@ -271,9 +267,7 @@ def regions() -> ResponseReturnValue:
 
 @bp.route("/regions/<slug>/edit", methods=["GET", "POST"])
 def edit_region(slug: str) -> ResponseReturnValue:
-    region = region_by_slug(slug)
-    if region is None:
-        abort(404)
+    region = found_or_404(region_by_slug(slug))
     if request.method == "GET":
         return render(
             "admin/region_form.jinja", form=RegionForm(region=region, obj=region), region=region

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
+from portal.auth.models import Role
 from portal.regions.models import Region, Trust
 from portal.regions.service import (
     ODS_CODE,
@@ -24,7 +25,7 @@ from portal.regions.service import (
     region_name_in_use,
 )
 from portal.web.dates import DateInputField
-from portal.web.forms import PlainForm, PortalForm
+from portal.web.forms import FilterForm, PlainForm, PortalForm, searched
 from portal.web.uploads import MAX_SIZE_LABEL
 
 
@@ -47,6 +48,60 @@ class ErasePersonForm(PortalForm):
     )
 
 
+# --- People -------------------------------------------------------------------------------
+
+
+class PeopleFilterForm(FilterForm):
+    """The people list's search and filters."""
+
+    q = SearchField(
+        "Search by name or e-mail address",
+        filters=[searched(100)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice("", "All roles")] + [SelectChoice(r.value, r.label) for r in Role],
+    )
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("", "Any status"),
+            SelectChoice("active", "Active"),
+            SelectChoice("invited", "Invited"),
+            SelectChoice("deactivated", "Deactivated"),
+        ],
+    )
+    region = SelectField("Region", choices=[])
+    trust = SelectField("Trust", choices=[])
+
+    def __init__(
+        self, *args: Any, regions: list[Region], trusts: list[Trust], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.regions = {r.slug: r for r in regions}
+        self.trusts = {t.ods_code: t for t in trusts}
+        self.region.choices = [SelectChoice("", "All regions")] + [
+            SelectChoice(r.slug, r.name) for r in regions
+        ]
+        self.trust.choices = [SelectChoice("", "All trusts")] + [
+            SelectChoice(t.ods_code, f"{t.name} ({t.ods_code})") for t in trusts
+        ]
+        self.clear_unknown_choices()
+
+    @property
+    def chosen_role(self) -> Role | None:
+        return Role(self.role.data) if self.role.data else None
+
+    @property
+    def chosen_region(self) -> Region | None:
+        return self.regions.get(self.region.data or "")
+
+    @property
+    def chosen_trust(self) -> Trust | None:
+        return self.trusts.get(self.trust.data or "")
+
+
 # --- Directory: trusts and regions -----------------------------------------------------------
 
 
@@ -56,6 +111,34 @@ def _strip(value: Any) -> Any:
 
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
+
+
+class TrustFilterForm(FilterForm):
+    """The trust directory's search and filters (ids prefixed: the page's own names are short)."""
+
+    q = SearchField(
+        "Search by name or ODS code",
+        id="trust-q",
+        filters=[searched(100)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    region = SelectField("Region", id="trust-region", choices=[])
+    participating = SelectField(
+        "Participating",
+        id="trust-participating",
+        choices=[
+            SelectChoice("", "All trusts"),
+            SelectChoice("yes", "Participating"),
+            SelectChoice("no", "Not participating"),
+        ],
+    )
+
+    def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region.choices = [SelectChoice("", "All regions")] + [
+            SelectChoice(r.slug, r.name) for r in regions
+        ]
+        self.clear_unknown_choices()
 
 
 class TrustForm(PortalForm):

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
 from portal.admin import bp
-from portal.admin.forms import ErasePersonForm
-from portal.auth.models import Role, User
+from portal.admin.forms import ErasePersonForm, PeopleFilterForm
+from portal.auth.models import User
 from portal.auth.permissions import signed_in
 from portal.database import paginate
 from portal.extensions import db
@@ -19,7 +19,6 @@ from portal.regions.models import Trust
 from portal.regions.service import regions_in_order
 from portal.registrations.privacy import erase_person
 from portal.web.htmx import redirect_after_post, render
-from portal.web.inputs import search_text
 from portal.web.navigation import navigation_link
 
 
@@ -60,15 +59,14 @@ def admins_only() -> None:
 @bp.get("/people")
 def people() -> ResponseReturnValue:
     """Everyone who can sign in, with search by name or e-mail and a role filter."""
-    q = search_text(request.args.get("q"), 100)
-    role = request.args.get("role", "")
-    status = request.args.get("status", "")
-    regions = regions_in_order()
-    region = next((r for r in regions if r.slug == request.args.get("region", "")), None)
-    trusts = list(db.session.scalars(select(Trust).order_by(Trust.name)))
-    trust = next((t for t in trusts if t.ods_code == request.args.get("trust", "")), None)
+    form = PeopleFilterForm(
+        request.args,
+        regions=regions_in_order(),
+        trusts=list(db.session.scalars(select(Trust).order_by(Trust.name))),
+    )
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(User)
+    region, trust, role = form.chosen_region, form.chosen_trust, form.chosen_role
     if region is not None:
         # A region's people: its coordinators and the staff of its trusts.
         query = query.outerjoin(Trust, User.trust_id == Trust.id).where(
@@ -76,15 +74,14 @@ def people() -> ResponseReturnValue:
         )
     if trust is not None:
         query = query.where(User.trust_id == trust.id)
+    status = form.status.data
     if status == "active":
         query = query.where(User.active.is_(True), User.password_hash.is_not(None))
     elif status == "invited":
         query = query.where(User.active.is_(True), User.password_hash.is_(None))
     elif status == "deactivated":
         query = query.where(User.active.is_(False))
-    else:
-        status = ""
-    if q:
+    if q := form.q.data:
         needle = q.lower()
         query = query.where(
             or_(
@@ -92,23 +89,17 @@ def people() -> ResponseReturnValue:
                 User.email.contains(needle, autoescape=True),
             )
         )
-    if role in {r.value for r in Role}:
-        query = query.where(User.role == Role(role))
-    else:
-        role = ""
+    if role is not None:
+        query = query.where(User.role == role)
     people = paginate(query.order_by(User.role, func.lower(User.name), User.email), page, PAGE_SIZE)
+    args = form.query_args()
     return render(
         "admin/people.jinja",
         "results",
         people=people.items,
-        q=q,
-        role=role,
-        status_filter=status,
-        regions=regions,
-        region=region,
-        trusts=trusts,
-        trust=trust,
-        roles=list(Role),
+        form=form,
+        args=args,
+        filtered=bool(args),
         page=people.number,
         pages=people.pages,
         total=people.total,

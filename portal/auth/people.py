@@ -50,6 +50,14 @@ def can_manage_person(actor: object, person: User) -> bool:
     return manages_trust_staff(actor, person)
 
 
+def person_for_manager(actor: object, user_id: int) -> User | None:
+    """The person if `actor` may manage them; None (a 404) for anyone else."""
+    person = db.session.get(User, user_id)
+    if person is None or not can_manage_person(actor, person):
+        return None
+    return person
+
+
 def _invitation_mail(person: User, raw: str, actor: User) -> None:
     days = int(current_app.config["INVITATION_DAYS"])
     link = absolute_url("auth.accept_invitation", token=raw)

@@ -19,10 +19,10 @@ from portal.auth.models import Role, User
 from portal.auth.people import (
     LinkProblem,
     accept_invitation,
-    can_manage_person,
     change_role,
     invite,
     is_invited,
+    person_for_manager,
     request_password_reset,
     resend_invitation,
     reset_password,
@@ -39,6 +39,7 @@ from portal.regions.service import region_by_slug, regions_in_order, trust_by_co
 from portal.web.afterwards import after_this_response
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render
+from portal.web.lookups import found_or_404
 from portal.web.navigation import navigation_link
 
 
@@ -116,17 +117,10 @@ def invite_person() -> ResponseReturnValue:
     return render("auth/invite.jinja", form=form, roles=roles)
 
 
-def _person_or_404(user_id: int) -> User:
-    person = db.session.get(User, user_id)
-    if person is None or not can_manage_person(current_user, person):
-        abort(404)
-    return person
-
-
 @bp.get("/people/<int:user_id>")
 @login_required
 def person(user_id: int) -> ResponseReturnValue:
-    found = _person_or_404(user_id)
+    found = found_or_404(person_for_manager(current_user, user_id))
     roles, regions, trusts = _inviter_scope()
     scope = ScopeForm(
         roles=roles,
@@ -156,7 +150,7 @@ def _confirmed() -> None:
 @bp.post("/people/<int:user_id>/resend")
 @login_required
 def resend(user_id: int) -> ResponseReturnValue:
-    found = _person_or_404(user_id)
+    found = found_or_404(person_for_manager(current_user, user_id))
     _confirmed()
     try:
         resend_invitation(found, actor=current_user)
@@ -173,7 +167,7 @@ def resend(user_id: int) -> ResponseReturnValue:
 @bp.post("/people/<int:user_id>/revoke")
 @login_required
 def revoke(user_id: int) -> ResponseReturnValue:
-    found = _person_or_404(user_id)
+    found = found_or_404(person_for_manager(current_user, user_id))
     _confirmed()
     revoke_invitation(found, actor=current_user)
     flash("The invitation has been withdrawn. Its link no longer works.", "success")
@@ -188,7 +182,7 @@ def _admin_only() -> None:
 @bp.post("/people/<int:user_id>/role")
 @login_required
 def role(user_id: int) -> ResponseReturnValue:
-    found = _person_or_404(user_id)
+    found = found_or_404(person_for_manager(current_user, user_id))
     _admin_only()
     roles, regions, trusts = _inviter_scope()
     form = ScopeForm(roles=roles, regions=regions, trusts=trusts)
@@ -226,7 +220,7 @@ def role(user_id: int) -> ResponseReturnValue:
 @login_required
 def active(user_id: int) -> ResponseReturnValue:
     """The form names the state it sets (active=yes|no): a repeated request is harmless."""
-    found = _person_or_404(user_id)
+    found = found_or_404(person_for_manager(current_user, user_id))
     _admin_only()
     _confirmed()
     value = request.form.get("active")

@@ -4,7 +4,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -17,7 +17,7 @@ from wtforms.validators import (
 
 from portal.regions.models import Region
 from portal.web.dates import DateInputField, TimeField
-from portal.web.forms import PortalForm, WholeNumberField
+from portal.web.forms import FilterForm, PortalForm, WholeNumberField
 
 # The shape of a UK postcode (outward code, space optional, inward code), per the GOV.UK
 # guidance on postcodes; BFPO and overseas territories are out of scope for NHS venues.
@@ -175,3 +175,30 @@ class CancelForm(PortalForm):
         ],
         render_kw={"rows": 3},
     )
+
+
+class EventFilterForm(FilterForm):
+    """The public list's filters: a region, and upcoming or past events."""
+
+    region = SelectField("Region", choices=[])
+    when = RadioField(
+        "Show",
+        choices=[SelectChoice("upcoming", "Upcoming"), SelectChoice("past", "Past")],
+        default="upcoming",
+    )
+
+    def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.regions = {r.slug: r for r in regions}
+        self.region.choices = [SelectChoice("", "All regions")] + [
+            SelectChoice(r.slug, r.name) for r in regions
+        ]
+        self.clear_unknown_choices()
+
+    @property
+    def chosen_region(self) -> Region | None:
+        return self.regions.get(self.region.data or "")
+
+    @property
+    def past(self) -> bool:
+        return self.when.data == "past"

@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from portal.auth.permissions import signed_in
 from portal.events import bp, calendar_links
 from portal.events.forms import CancelForm, EventForm
-from portal.events.models import NetworkEvent
 from portal.events.service import (
     EventError,
     NoEventsLeft,
@@ -26,6 +25,7 @@ from portal.regions.models import Region
 from portal.web.dates import programme_year, today_in_london
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render
+from portal.web.lookups import found_or_404
 from portal.web.navigation import navigation_link
 
 
@@ -119,17 +119,10 @@ def _add_rule_errors(form: EventForm) -> bool:
     return bool(problems)
 
 
-def _managed_event_or_404(event_id: int) -> NetworkEvent:
-    found = event_for_manager(current_user, event_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(event_id: int) -> ResponseReturnValue:
-    found = _managed_event_or_404(event_id)
+    found = found_or_404(event_for_manager(current_user, event_id))
     if found.is_cancelled:
         flash("A cancelled event cannot be changed.", "info")
         return redirect_after_post(url_for("events.event", event_id=found.id))
@@ -162,7 +155,7 @@ def edit(event_id: int) -> ResponseReturnValue:
 @bp.post("/events/<int:event_id>/publish")
 @login_required
 def publish(event_id: int) -> ResponseReturnValue:
-    found = _managed_event_or_404(event_id)
+    found = found_or_404(event_for_manager(current_user, event_id))
     form = ConfirmForm()
     if not form.validate():
         abort(400)
@@ -178,7 +171,7 @@ def publish(event_id: int) -> ResponseReturnValue:
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(event_id: int) -> ResponseReturnValue:
-    found = _managed_event_or_404(event_id)
+    found = found_or_404(event_for_manager(current_user, event_id))
     if found.is_cancelled:
         return redirect_after_post(url_for("events.event", event_id=found.id))
     if found.is_draft:
@@ -197,7 +190,7 @@ def cancel(event_id: int) -> ResponseReturnValue:
 @bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(event_id: int) -> ResponseReturnValue:
-    found = _managed_event_or_404(event_id)
+    found = found_or_404(event_for_manager(current_user, event_id))
     if not found.is_draft:
         flash("Only a draft can be deleted. Cancel a published event instead.", "info")
         return redirect_after_post(url_for("events.event", event_id=found.id))

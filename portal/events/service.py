@@ -146,6 +146,12 @@ def event_for_viewer(user: object, event_id: int) -> NetworkEvent | None:
     return event
 
 
+def public_event(event_id: int) -> NetworkEvent | None:
+    """A published or cancelled event; never a draft, whoever asks (booking, calendar files)."""
+    event = db.session.get(NetworkEvent, event_id)
+    return None if event is None or event.is_draft else event
+
+
 # --- Slots: the database-enforced limit ---------------------------------------------------------
 
 

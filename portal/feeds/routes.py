@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort
+from flask import Response
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.auth.forms import ChangePasswordForm, NameForm
 from portal.events.calendar import REFRESH_INTERVAL, build_calendar
 from portal.events.models import NetworkEvent
-from portal.extensions import csrf, db
+from portal.events.service import public_event
+from portal.extensions import csrf
 from portal.feeds import bp
 from portal.feeds.service import (
     FeedSpec,
@@ -26,6 +27,7 @@ from portal.regions.service import region_by_slug
 from portal.web.conditional import answer_conditionally
 from portal.web.htmx import render
 from portal.web.kept import KeptValues
+from portal.web.lookups import found_or_404
 from portal.web.urls import absolute_url
 
 PUBLIC_MAX_AGE = int(REFRESH_INTERVAL.total_seconds() // 6)  # an hour: proxies may share it
@@ -78,17 +80,12 @@ def all_events() -> ResponseReturnValue:
 
 @bp.get("/feeds/regions/<slug>.ics")
 def region(slug: str) -> ResponseReturnValue:
-    found = region_by_slug(slug)
-    if found is None:
-        abort(404)
-    return calendar_response(region_feed(found))
+    return calendar_response(region_feed(found_or_404(region_by_slug(slug))))
 
 
 @bp.get("/events/<int:event_id>/calendar.ics")
 def event(event_id: int) -> ResponseReturnValue:
-    found = db.session.get(NetworkEvent, event_id)
-    if found is None or found.is_draft:
-        abort(404)
+    found = found_or_404(public_event(event_id))
     slug = re.sub(r"[^a-z0-9]+", "-", found.title.lower()).strip("-")[:60] or "event"
     return calendar_response(event_feed(found), filename=f"{slug}.ics")
 
@@ -96,10 +93,7 @@ def event(event_id: int) -> ResponseReturnValue:
 @bp.get("/feeds/private/<token>.ics")
 @csrf.exempt
 def private(token: str) -> ResponseReturnValue:
-    user = user_for_feed_token(token)
-    if user is None:
-        abort(404)
-    return calendar_response(private_feed(user), private=True)
+    return calendar_response(private_feed(found_or_404(user_for_feed_token(token))), private=True)
 
 
 @bp.post("/account/calendar-feed")

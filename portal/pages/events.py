@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.events import bp
+from portal.events.forms import EventFilterForm
 from portal.events.service import (
     allowance,
     can_manage_region,
@@ -25,6 +26,7 @@ from portal.stories.service import latest_stories
 from portal.web.dates import programme_year, today_in_london
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import render
+from portal.web.lookups import found_or_404
 from portal.web.navigation import navigation_link, to
 from portal.web.pagecache import public_page
 
@@ -35,18 +37,16 @@ navigation_link("Events", 10, to("events.index"), {"events.index", "events.event
 @public_page("regions", "network_events", "registrations")
 def index() -> ResponseReturnValue:
     """Upcoming (or past) events, filtered by region; htmx swaps only the results."""
-    regions = regions_in_order()
-    slug = request.args.get("region", "")
-    region = next((r for r in regions if r.slug == slug), None)
-    when = "past" if request.args.get("when") == "past" else "upcoming"
+    form = EventFilterForm(request.args, regions=regions_in_order())
     page = request.args.get("page", 1, type=int) or 1
-    result = public_events(region=region, past=when == "past", page=page)
+    result = public_events(region=form.chosen_region, past=form.past, page=page)
     return render(
         "events/index.jinja",
         "results",
-        regions=regions,
-        region=region,
-        when=when,
+        form=form,
+        args=form.query_args(),
+        region=form.chosen_region,
+        when=form.when.data,
         result=result,
         places=places_for(result.events),
     )
@@ -55,9 +55,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/events/<int:event_id>")
 @public_page("regions", "trusts", "network_events", "registrations", "stories")
 def event(event_id: int) -> ResponseReturnValue:
-    found = event_for_viewer(current_user, event_id)
-    if found is None:
-        abort(404)
+    found = found_or_404(event_for_viewer(current_user, event_id))
     can_manage = can_manage_region(current_user, found.region)
     return render(
         "events/event.jinja",

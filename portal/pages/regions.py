@@ -3,7 +3,7 @@ belong to it. Composed here, above those features, on the regions blueprint (its
 
 from __future__ import annotations
 
-from flask import abort, url_for
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from portal.regions.service import region_by_slug, trust_by_code, trusts_of
 from portal.registrations.service import places_for
 from portal.stories.service import latest_stories
 from portal.web.htmx import render
+from portal.web.lookups import found_or_404
 from portal.web.navigation import navigation_link
 from portal.web.pagecache import public_page
 
@@ -39,9 +40,7 @@ navigation_link("Your trust", 60, _own_trust)
 @bp.get("/regions/<slug>")
 @public_page("regions", "trusts", "network_events", "registrations")
 def region(slug: str) -> ResponseReturnValue:
-    found = region_by_slug(slug)
-    if found is None:
-        abort(404)
+    found = found_or_404(region_by_slug(slug))
     return render(
         "regions/region.jinja",
         region=found,
@@ -56,9 +55,7 @@ def region(slug: str) -> ResponseReturnValue:
 # Registrations: the events someone from the trust was checked in at are marked on its charts.
 @public_page("regions", "trusts", "network_events", "stories", "registrations", "measure_settings")
 def trust(ods_code: str) -> ResponseReturnValue:
-    found = trust_by_code(ods_code)
-    if found is None:
-        abort(404)
+    found = found_or_404(trust_by_code(ods_code))
     published = is_published(found)
     charts = public_charts(found) if published else None
     return render(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.auth.permissions import signed_in
 from portal.events.models import NetworkEvent
+from portal.events.service import public_event
 from portal.extensions import db
 from portal.registrations import bp
 from portal.registrations.forms import MAX_ATTENDEES, BookingForm, ChangeAttendeeForm
@@ -19,8 +20,8 @@ from portal.registrations.service import (
     book_places,
     booking_closed_reason,
     can_book,
-    can_manage_attendees,
     change_attendee,
+    event_for_attendee_manager,
     places,
     registration_for_manager,
     registration_for_trust,
@@ -32,6 +33,7 @@ from portal.registrations.service import (
 from portal.web.csvtools import csv_download
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import is_htmx, redirect_after_post, render, wants_fragment
+from portal.web.lookups import found_or_404
 from portal.web.navigation import navigation_link
 
 
@@ -57,10 +59,10 @@ navigation_link(
 # --- Booking ---------------------------------------------------------------------------------------
 
 
-def _bookable_event_or_404(event_id: int) -> NetworkEvent:
-    event = db.session.get(NetworkEvent, event_id)
-    if event is None or event.is_draft:
-        abort(404)
+def _bookable_event(event_id: int) -> NetworkEvent:
+    """The event, if this person may book places at it: 404 for a draft, 403 for someone who
+    cannot book there."""
+    event = found_or_404(public_event(event_id))
     if not can_book(current_user, event):
         abort(403)
     return event
@@ -69,7 +71,7 @@ def _bookable_event_or_404(event_id: int) -> NetworkEvent:
 @bp.route("/events/<int:event_id>/book", methods=["GET", "POST"])
 @login_required
 def book(event_id: int) -> ResponseReturnValue:
-    event = _bookable_event_or_404(event_id)
+    event = _bookable_event(event_id)
     closed = booking_closed_reason(event)
     form = BookingForm()
     status = 200
@@ -116,7 +118,7 @@ def book(event_id: int) -> ResponseReturnValue:
 @login_required
 def booking_row(event_id: int) -> ResponseReturnValue:
     """htmx: one more empty person on the booking form."""
-    event = _bookable_event_or_404(event_id)
+    event = _bookable_event(event_id)
     if not wants_fragment():
         # Only htmx asks for a row alone; a browser that opens the address gets the whole form.
         return redirect_after_post(url_for("registrations.book", event_id=event.id))
@@ -137,7 +139,7 @@ def booking_row(event_id: int) -> ResponseReturnValue:
 @bp.get("/events/<int:event_id>/booked")
 @login_required
 def booked(event_id: int) -> ResponseReturnValue:
-    event = _bookable_event_or_404(event_id)
+    event = _bookable_event(event_id)
     result = session.get("booking_result") or {}
     ids = result.get("ids", []) if result.get("event_id") == event.id else []
     registrations = (
@@ -179,17 +181,10 @@ def trust_bookings() -> ResponseReturnValue:
     return render("registrations/trust_bookings.jinja", registrations=registrations)
 
 
-def _trust_registration_or_404(registration_id: int) -> Registration:
-    registration = registration_for_trust(current_user, registration_id)
-    if registration is None:
-        abort(404)
-    return registration
-
-
 @bp.route("/bookings/<int:registration_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def trust_withdraw(registration_id: int) -> ResponseReturnValue:
-    registration = _trust_registration_or_404(registration_id)
+    registration = found_or_404(registration_for_trust(current_user, registration_id))
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate():
@@ -210,7 +205,7 @@ def trust_withdraw(registration_id: int) -> ResponseReturnValue:
 @bp.route("/bookings/<int:registration_id>/change", methods=["GET", "POST"])
 @login_required
 def change(registration_id: int) -> ResponseReturnValue:
-    registration = _trust_registration_or_404(registration_id)
+    registration = found_or_404(registration_for_trust(current_user, registration_id))
     if not registration.is_active:
         flash("This booking has ended and cannot be changed.", "info")
         return redirect_after_post(url_for("registrations.trust_bookings"))
@@ -246,17 +241,10 @@ def change(registration_id: int) -> ResponseReturnValue:
 # --- Attendee self-service (no account: a signed link from their e-mail) ---------------------------
 
 
-def _registration_from_token_or_404(token: str) -> Registration:
-    registration = registration_from_token(token)
-    if registration is None:
-        abort(404)
-    return registration
-
-
 @bp.get("/bookings/self-service/<token>")
 def self_service(token: str) -> ResponseReturnValue:
     """Opening the link changes nothing (mail scanners open links before people do)."""
-    registration = _registration_from_token_or_404(token)
+    registration = found_or_404(registration_from_token(token))
     return render(
         "registrations/self_service.jinja",
         registration=registration,
@@ -267,7 +255,7 @@ def self_service(token: str) -> ResponseReturnValue:
 
 @bp.post("/bookings/self-service/<token>")
 def self_service_withdraw(token: str) -> ResponseReturnValue:
-    registration = _registration_from_token_or_404(token)
+    registration = found_or_404(registration_from_token(token))
     form = ConfirmForm()
     if not form.validate():
         abort(400)
@@ -284,13 +272,6 @@ def self_service_withdraw(token: str) -> ResponseReturnValue:
 
 
 # --- The coordinator's attendee list ------------------------------------------------------------
-
-
-def _managed_event_or_404(event_id: int) -> NetworkEvent:
-    event = db.session.get(NetworkEvent, event_id)
-    if event is None or not can_manage_attendees(current_user, event):
-        abort(404)
-    return event
 
 
 def _event_registrations(event: NetworkEvent) -> list[Registration]:
@@ -311,7 +292,7 @@ def _event_registrations(event: NetworkEvent) -> list[Registration]:
 @bp.get("/events/<int:event_id>/attendees")
 @login_required
 def attendees(event_id: int) -> ResponseReturnValue:
-    event = _managed_event_or_404(event_id)
+    event = found_or_404(event_for_attendee_manager(current_user, event_id))
     registrations = _event_registrations(event)
     confirmed = [r for r in registrations if r.is_confirmed]
     waiting = sorted(
@@ -345,7 +326,7 @@ CSV_COLUMNS = ("name", "email", "job_role", "trust", "status", "booked_at", "che
 @bp.get("/events/<int:event_id>/attendees.csv")
 @login_required
 def attendees_csv(event_id: int) -> ResponseReturnValue:
-    event = _managed_event_or_404(event_id)
+    event = found_or_404(event_for_attendee_manager(current_user, event_id))
     rows = (
         (
             r.attendee_name,
@@ -365,9 +346,7 @@ def attendees_csv(event_id: int) -> ResponseReturnValue:
 @login_required
 def attended(registration_id: int) -> ResponseReturnValue:
     """Check-in: the form names the state it sets (attended=yes|no), so a double tap is harmless."""
-    registration = registration_for_manager(current_user, registration_id)
-    if registration is None:
-        abort(404)
+    registration = found_or_404(registration_for_manager(current_user, registration_id))
     form = ConfirmForm()
     if not form.validate():
         abort(400)
@@ -398,9 +377,7 @@ def attended(registration_id: int) -> ResponseReturnValue:
 @bp.route("/registrations/<int:registration_id>/remove", methods=["GET", "POST"])
 @login_required
 def coordinator_remove(registration_id: int) -> ResponseReturnValue:
-    registration = registration_for_manager(current_user, registration_id)
-    if registration is None:
-        abort(404)
+    registration = found_or_404(registration_for_manager(current_user, registration_id))
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate():

@@ -5,6 +5,7 @@ from typing import Any
 from wtforms import (
     BooleanField,
     FormField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -14,10 +15,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.events.models import NetworkEvent
+from portal.regions.models import Region, Trust
 from portal.stories.models import Measure, Pathway, Story
-from portal.stories.service import MeasureValues, StoryValues
+from portal.stories.service import MeasureValues, StoryFilters, StoryValues
 from portal.web.dates import long_date
-from portal.web.forms import PercentField, PlainForm, PortalForm
+from portal.web.forms import FilterForm, PercentField, PlainForm, PortalForm, searched
 
 TITLE_MAX, SUMMARY_MAX, BODY_MAX, PERIOD_MAX = 150, 300, 20000, 40
 
@@ -226,3 +228,50 @@ class PreviewForm(PortalForm):
         filters=[one_kind_of_line_break],
         validators=[Length(max=BODY_MAX, message="Story must be 20,000 characters or fewer")],
     )
+
+
+class StoryFilterForm(FilterForm):
+    """The published stories' search and filters."""
+
+    q = SearchField(
+        "Search stories",
+        description="Words from the title, summary or story, for example “VBAC clinic”",
+        filters=[searched(200)],
+        render_kw={"maxlength": "200", "autocomplete": "off", "spellcheck": "false"},
+    )
+    region = SelectField("Region", choices=[])
+    trust = SelectField("Trust", choices=[])
+    pathway = SelectField(
+        "Pathway",
+        choices=[SelectChoice("", "All pathways")]
+        + [SelectChoice(p.value, p.label) for p in Pathway],
+    )
+    measure = SelectField(
+        "Quotes a measure",
+        choices=[SelectChoice("", "Any or none")]
+        + [SelectChoice(m.value, m.label) for m in Measure],
+    )
+
+    def __init__(
+        self, *args: Any, regions: list[Region], trusts: list[Trust], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.regions = {r.slug: r for r in regions}
+        self.trusts = {t.ods_code: t for t in trusts}
+        self.region.choices = [SelectChoice("", "All regions")] + [
+            SelectChoice(r.slug, r.name) for r in regions
+        ]
+        self.trust.choices = [SelectChoice("", "All trusts")] + [
+            SelectChoice(t.ods_code, t.name) for t in trusts
+        ]
+        self.clear_unknown_choices()
+
+    def filters(self) -> StoryFilters:
+        """The filters as the service takes them."""
+        return StoryFilters(
+            query=self.q.data or "",
+            region=self.regions.get(self.region.data or ""),
+            trust=self.trusts.get(self.trust.data or ""),
+            pathway=Pathway(self.pathway.data) if self.pathway.data else None,
+            measure=Measure(self.measure.data) if self.measure.data else None,
+        )

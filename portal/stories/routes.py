@@ -11,7 +11,6 @@ from markupsafe import Markup
 
 from portal.auth.permissions import signed_in
 from portal.events.models import NetworkEvent
-from portal.extensions import db
 from portal.measures.chart import Marker
 from portal.measures.drawings import page_chart
 from portal.measures.service import Series, is_published, may_see, summary, trust_series
@@ -23,13 +22,13 @@ from portal.stories.forms import (
     PreviewForm,
     PublishForm,
     ReturnForm,
+    StoryFilterForm,
     StoryForm,
     SubmitForm,
 )
-from portal.stories.models import Measure, Pathway, Story, StoryState
+from portal.stories.models import Story, StoryState
 from portal.stories.service import (
     StoryError,
-    StoryFilters,
     can_review,
     can_write_for,
     create_draft,
@@ -56,6 +55,7 @@ from portal.web.conditional import answer_conditionally
 from portal.web.dates import LONDON, short_time
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import redirect_after_post, render, render_fragment
+from portal.web.lookups import found_or_404
 from portal.web.markdown import render_markdown
 from portal.web.navigation import navigation_link, to
 from portal.web.pagecache import public_page
@@ -89,45 +89,27 @@ navigation_link(
 # --- Reading (everyone) -----------------------------------------------------------------------
 
 
-def _choice(kind: type[Any], value: str | None) -> Any:
-    try:
-        return kind(value) if value else None
-    except ValueError:
-        return None
-
-
 @bp.get("/stories")
 @public_page("regions", "trusts", "network_events", "stories")
 def index() -> ResponseReturnValue:
     """Published stories: active search and filters; htmx swaps only the results."""
-    regions = regions_in_order()
-    trusts = trusts_with_stories()
-    filters = StoryFilters(
-        query=request.args.get("q", "")[:200],
-        region=next((r for r in regions if r.slug == request.args.get("region")), None),
-        trust=next((t for t in trusts if t.ods_code == request.args.get("trust")), None),
-        pathway=_choice(Pathway, request.args.get("pathway")),
-        measure=_choice(Measure, request.args.get("measure")),
-    )
+    form = StoryFilterForm(request.args, regions=regions_in_order(), trusts=trusts_with_stories())
+    filters = form.filters()
     result = published_stories(filters, page=request.args.get("page", 1, type=int) or 1)
     return render(
         "stories/index.jinja",
         "results",
+        form=form,
+        args=form.query_args(),
         filters=filters,
         result=result,
-        regions=regions,
-        trusts=trusts,
-        pathways=list(Pathway),
-        measures=list(Measure),
     )
 
 
 @bp.get("/stories/<int:story_id>")
 @public_page("regions", "trusts", "network_events", "stories", "measure_settings")
 def story(story_id: int) -> ResponseReturnValue:
-    found = story_for_viewer(current_user, story_id)
-    if found is None:
-        abort(404)
+    found = found_or_404(story_for_viewer(current_user, story_id))
     return render(
         "stories/story.jinja",
         story=found,
@@ -177,13 +159,6 @@ def _writer_trust_or_403() -> Trust:
     return current_user.trust
 
 
-def _writable_or_404(story_id: int) -> Story:
-    found = story_for_writer(current_user, story_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 @bp.get("/stories/mine")
 @login_required
 def mine() -> ResponseReturnValue:
@@ -224,7 +199,7 @@ def keeps_page_when_signed_out(view: Callable[..., Any]) -> Callable[..., Any]:
 @bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(story_id: int) -> ResponseReturnValue:
-    found = _writable_or_404(story_id)
+    found = found_or_404(story_for_writer(current_user, story_id))
     if not found.is_editable:
         flash(f"This story is {found.state.label.lower()}, so it cannot be changed now.", "info")
         return redirect_after_post(url_for("stories.story", story_id=found.id))
@@ -256,7 +231,7 @@ def edit(story_id: int) -> ResponseReturnValue:
 @login_required
 def autosave(story_id: int) -> ResponseReturnValue:
     """Save the draft as it is written (htmx, after a pause in typing): answers with a status line."""
-    found = _writable_or_404(story_id)
+    found = found_or_404(story_for_writer(current_user, story_id))
     form = StoryForm(events=event_choices(found.trust))
     if not found.is_editable:
         message = f"Not saved: this story is {found.state.label.lower()} now."
@@ -276,7 +251,7 @@ def autosave(story_id: int) -> ResponseReturnValue:
 @login_required
 def preview(story_id: int) -> ResponseReturnValue:
     """The story's Markdown as it will look (htmx, as it is written). Nothing is saved."""
-    _writable_or_404(story_id)
+    found_or_404(story_for_writer(current_user, story_id))
     form = PreviewForm()
     if not form.validate():
         # Said where the preview would be (htmx swaps a 422 in place); the text is not parsed.
@@ -295,7 +270,7 @@ def preview(story_id: int) -> ResponseReturnValue:
 @bp.route("/stories/<int:story_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit_for_review(story_id: int) -> ResponseReturnValue:
-    found = _writable_or_404(story_id)
+    found = found_or_404(story_for_writer(current_user, story_id))
     if not found.is_editable:
         flash(f"This story is {found.state.label.lower()} already.", "info")
         return redirect_after_post(url_for("stories.story", story_id=found.id))
@@ -329,7 +304,7 @@ def submit_for_review(story_id: int) -> ResponseReturnValue:
 @bp.route("/stories/<int:story_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(story_id: int) -> ResponseReturnValue:
-    found = _writable_or_404(story_id)
+    found = found_or_404(story_for_writer(current_user, story_id))
     if found.state is not StoryState.DRAFT:
         flash("Only a draft that was never submitted can be deleted.", "info")
         return redirect_after_post(url_for("stories.story", story_id=found.id))
@@ -348,14 +323,11 @@ def delete(story_id: int) -> ResponseReturnValue:
 @login_required
 def withdraw_story(story_id: int) -> ResponseReturnValue:
     """Staff of the trust, its coordinator and the programme team can take a story down."""
-    found = db.session.get(Story, story_id)
-    if found is None or not (
-        can_write_for(current_user, found.trust) or can_review(current_user, found)
-    ):
-        abort(404)
+    # Its writers see their drafts too; reviewers never see a draft.
+    found = found_or_404(
+        story_for_writer(current_user, story_id) or story_for_reviewer(current_user, story_id)
+    )
     if not found.is_published:
-        if found.state is StoryState.DRAFT and not can_write_for(current_user, found.trust):
-            abort(404)
         flash("Only a published story can be withdrawn.", "info")
         return redirect_after_post(url_for("stories.story", story_id=found.id))
     form = ConfirmForm()
@@ -390,13 +362,6 @@ def review_list() -> ResponseReturnValue:
     )
 
 
-def _reviewable_or_404(story_id: int) -> Story:
-    found = story_for_reviewer(current_user, story_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _review_page(
     found: Story, *, publish_form: PublishForm, return_form: ReturnForm, status: int = 200
 ) -> ResponseReturnValue:
@@ -413,7 +378,7 @@ def _review_page(
 @bp.get("/stories/<int:story_id>/review")
 @login_required
 def review(story_id: int) -> ResponseReturnValue:
-    found = _reviewable_or_404(story_id)
+    found = found_or_404(story_for_reviewer(current_user, story_id))
     if found.state is not StoryState.SUBMITTED:
         return redirect_after_post(url_for("stories.story", story_id=found.id))
     return _review_page(found, publish_form=PublishForm(), return_form=ReturnForm(formdata=None))
@@ -422,7 +387,7 @@ def review(story_id: int) -> ResponseReturnValue:
 @bp.post("/stories/<int:story_id>/publish")
 @login_required
 def publish_story(story_id: int) -> ResponseReturnValue:
-    found = _reviewable_or_404(story_id)
+    found = found_or_404(story_for_reviewer(current_user, story_id))
     form = PublishForm()
     if not form.validate():
         return _review_page(
@@ -440,7 +405,7 @@ def publish_story(story_id: int) -> ResponseReturnValue:
 @bp.post("/stories/<int:story_id>/return")
 @login_required
 def return_story(story_id: int) -> ResponseReturnValue:
-    found = _reviewable_or_404(story_id)
+    found = found_or_404(story_for_reviewer(current_user, story_id))
     form = ReturnForm()
     if not form.validate():
         return _review_page(
@@ -475,7 +440,4 @@ def atom_all() -> ResponseReturnValue:
 
 @bp.get("/feeds/regions/<slug>/stories.atom")
 def atom_region(slug: str) -> ResponseReturnValue:
-    found = region_by_slug(slug)
-    if found is None:
-        abort(404)
-    return _atom_response(found)
+    return _atom_response(found_or_404(region_by_slug(slug)))

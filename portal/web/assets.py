@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, send_from_directory
+from flask import Blueprint, Flask, current_app, send_from_directory
 from flask.typing import ResponseReturnValue
 
 from portal.config import HTMX_SRI, HTMX_VERSION
+from portal.web.lookups import found_or_404
 
 bp = Blueprint("assets", __name__)
 
@@ -23,9 +24,7 @@ ONE_DAY = 24 * 60 * 60
 
 @bp.get("/assets/<package>/<path:filename>")
 def asset(package: str, filename: str) -> ResponseReturnValue:
-    if package not in PACKAGES:
-        abort(404)
-    name, subdir = PACKAGES[package]
+    name, subdir = found_or_404(PACKAGES.get(package))
     folder = Path(current_app.config["NODE_MODULES"]) / name / subdir
     return send_from_directory(folder, filename, max_age=ONE_DAY)
 

@@ -173,6 +173,7 @@ class TimeField(StringField):
         self.data = None
         self.parse_error: str | None = None
         if not self.raw:
+            self.raw_data: list[Any] = []  # only spaces is no input: InputRequired asks for one
             return
         match = TIME_PATTERN.match(self.raw)
         if match:

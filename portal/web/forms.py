@@ -11,6 +11,7 @@ someone whose password holds it. (NUL never gets this far: portal.web.inputs ref
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
@@ -23,8 +24,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectFieldBase
 
 from portal.text import holds_control_character
+from portal.web.inputs import search_text
 
 
 def is_one_line(field: Field) -> bool:
@@ -70,6 +73,40 @@ class PlainForm(OneLineFields):
     `FormField`), or filters read from a query string."""
 
 
+class FilterForm(PlainForm):
+    """The search and filters of a list page, read from its query string (a GET form: no CSRF
+    token).
+
+    Nothing in it is refused, so a route reads its data without validating it: the page always
+    answers with a list. Search text is tidied and cut to its length as it is read (`searched`),
+    and `clear_unknown_choices`, called once the choices are set, forgets a choice that no option
+    offers (from an old link, or a trust since renamed), so the list is not filtered by it.
+    """
+
+    def clear_unknown_choices(self) -> None:
+        """Set each choice that is empty or not among its field's options back to its default."""
+        for field in self:
+            if isinstance(field, SelectFieldBase) and not (
+                field.data and any(choice.selected for choice in field.iter_choices())
+            ):
+                field.data = field.default
+
+    def query_args(self) -> dict[str, str]:
+        """The filters chosen, as query-string arguments for links that keep them (other pages of
+        the list, a download); a field left at its default is left out."""
+        return {
+            field.name: str(field.data)
+            for field in self
+            if field.data and field.data != field.default
+        }
+
+
+def searched(limit: int) -> Callable[[str | None], str]:
+    """A field filter for a search box: the text as `search_text` tidies it, at most `limit`
+    characters (a longer search is cut, not refused)."""
+    return lambda value: search_text(value, limit)
+
+
 class ConfirmForm(PortalForm):
     """A form with only its CSRF token: a button that confirms one action (publish, withdraw,
     resend, delete …)."""
@@ -82,6 +119,7 @@ class WholeNumberField(IntegerField):
         raw = (valuelist[0] if valuelist else "").strip()
         self.data = None
         if not raw:
+            self.raw_data: list[Any] = []  # only spaces is no input: InputRequired asks for one
             return
         try:
             self.data = int(raw)

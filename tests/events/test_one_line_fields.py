@@ -59,3 +59,23 @@ def test_the_description_and_address_keep_their_line_breaks(
     event = db.session.query(NetworkEvent).one()
     assert event.description.splitlines() == ["## Programme", "", "- Welcome", "- Case studies"]
     assert event.venue_address.splitlines() == ["1 Park Row", "Leeds"]
+
+
+@HTMX_OR_NOT
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("start_time", "Enter a start time"),
+        ("end_time", "Enter an end time"),
+        ("capacity", "Enter the number of places"),
+    ],
+)
+@pytest.mark.parametrize("blank", [" ", "\r", "\t \n"])
+def test_a_required_box_holding_only_spaces_is_asked_for_and_nothing_is_saved(
+    client: PortalClient, field: str, message: str, blank: str, htmx: bool
+) -> None:
+    client.sign_in(make_user("coordinator"))
+    response = client.post_form("/events/new", form_data(**{field: blank}), htmx)
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), field) == message
+    assert db.session.query(NetworkEvent).count() == 0
