@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         pages,
         regions,
         registrations,
+        robson,
         stories,
     )
     from portal.admin import audit_log as _admin_audit_log  # noqa: F401
@@ -127,9 +128,21 @@ def _register_blueprints(app: Flask) -> None:
     from portal.regions import routes as _regions_routes  # noqa: F401
     from portal.registrations import reminders as _reminders  # noqa: F401  (queued by mail send)
     from portal.registrations import routes as _registrations_routes  # noqa: F401
+    from portal.robson import routes as _robson_routes  # noqa: F401
     from portal.stories import routes as _stories_routes  # noqa: F401
 
-    for feature in (pages, regions, events, feeds, registrations, measures, stories, auth, admin):
+    for feature in (
+        pages,
+        regions,
+        events,
+        feeds,
+        registrations,
+        measures,
+        robson,
+        stories,
+        auth,
+        admin,
+    ):
         app.register_blueprint(feature.bp)
     from portal.web.logging import redact_secret_parts_of
 

@@ -36,6 +36,7 @@ from portal.auth.people import invite
 from portal.extensions import db
 from portal.measures.service import mark_change, record_month
 from portal.registrations.service import book_places
+from portal.robson.service import record_month as record_robson_month
 from portal.stories.service import submit
 from tests.client import HTMX, PortalClient
 from tests.events.helpers import form_data as event_form_data
@@ -149,6 +150,23 @@ COUNTS_FORM = {
     "normal_births": "120",
     "previous_caesarean": "40",
     "vbac": "12",
+}
+ROBSON_COUNTS = {
+    "1": (150, 15),
+    "2": (80, 38),
+    "3": (130, 2),
+    "4": (35, 15),
+    "5": (50, 35),
+    "6": (10, 9),
+    "7": (8, 6),
+    "8": (7, 4),
+    "9": (2, 1),
+    "10": (28, 0),
+}
+ROBSON_FORM = {
+    "month": "2024-05",
+    **{f"women_{code}": str(women) for code, (women, _) in ROBSON_COUNTS.items()},
+    **{f"caesareans_{code}": str(cs) for code, (_, cs) in ROBSON_COUNTS.items()},
 }
 
 EVENT_FORM = {**event_form_data(), "region": "north-east"}
@@ -352,6 +370,21 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
     "measures.import_counts": signed_in(),  # each imports for the trusts they look after
     "measures.import_preview": signed_in(args={"upload_id": "no_upload"}),
     "measures.import_apply": signed_in(args={"upload_id": "no_upload"}),
+    # A trust's Robson counts: as its monthly figures. Coordinators and trust staff are sent
+    # from /robson to their own region's or trust's report; the programme's is the team's.
+    "robson.index": signed_in(),
+    "robson.programme_csv": Access(None, SIGN_IN, 404, 404, 404, ALLOWED),
+    "robson.region_report": owned("region", args=REGION),
+    "robson.region_csv": owned("region", args=REGION),
+    "robson.trust_report": owned("trust", args=OWNER_TRUST),
+    "robson.trust_csv": owned("trust", args=OWNER_TRUST),
+    "robson.months": owned("trust", args=OWNER_TRUST),
+    "robson.new_month": owned("trust", args=OWNER_TRUST, data=ROBSON_FORM),
+    "robson.edit_month": owned("trust", args=OWNER_MONTH, data=ROBSON_FORM),
+    "robson.births": owned("trust", args=OWNER_TRUST, data={"month": "2024-05"}),
+    "robson.import_counts": signed_in(),  # each imports for the trusts they look after
+    "robson.import_preview": signed_in(args={"upload_id": "no_upload"}),
+    "robson.import_apply": signed_in(args={"upload_id": "no_upload"}),
     "admin.mail": admin_only(),
     "admin.retry_mail": admin_only(args={"message_id": "failed_message"}),
     "admin.privacy": admin_only(data={"email": "nobody.here@nhs.example"}),
@@ -401,6 +434,7 @@ def build_world() -> World:
     submit(submitted, actor=staff)
     invitee = invite("invitee@nhs.example", Role.TRUST, actor=coordinator, trust=owner_trust)
     record_month(owner_trust, date(2024, 3, 1), MONTH_COUNTS, actor=staff)
+    record_robson_month(owner_trust, date(2024, 3, 1), ROBSON_COUNTS, actor=staff)
     change = mark_change(owner_trust, date(2024, 1, 1), "Matrix mark", actor=staff)
     db.session.commit()
     values = {

@@ -63,6 +63,7 @@ from portal.mail.service import queue_message
 from portal.measures.service import current_month, mark_change, month_key, record_month
 from portal.registrations.links import self_service_token
 from portal.registrations.models import JobRole
+from portal.robson.service import record_month as record_robson_month
 from portal.stories.models import Measure, Pathway
 from portal.stories.service import submit
 from portal.web import uploads
@@ -590,6 +591,7 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> World:
     published_story = published(staff, coordinator, title="Already published")
 
     record_month(rt1, date(2024, 3, 1), MONTH_COUNTS, actor=staff)
+    record_robson_month(rt1, date(2024, 3, 1), ROBSON_COUNTS, actor=staff)
     change = mark_change(rt1, date(2024, 1, 1), "Joined the programme", actor=staff)
 
     message = queue_message(
@@ -855,6 +857,79 @@ def count_fields(w: World) -> dict[str, Field]:
         name: Field("number", str(value), near=("0", "5000", "5001", "-1", "301"))
         for name, value in MONTH_COUNTS.items()
     }
+
+
+#: A month's Robson counts, groups 2 and 4 split.
+ROBSON_COUNTS = {
+    "1": (150, 15),
+    "2a": (60, 18),
+    "2b": (20, 20),
+    "3": (130, 2),
+    "4a": (25, 5),
+    "4b": (10, 10),
+    "5": (50, 35),
+    "6": (10, 9),
+    "7": (8, 6),
+    "8": (7, 4),
+    "9": (2, 1),
+    "10": (28, 0),
+}
+ROBSON_HEADER = b"ods_code,month,group,women,caesareans\n"
+ROBSON_CSV = ROBSON_HEADER + b"".join(
+    f"RT1,2024-04,{group},{women},{cs}\n".encode() for group, (women, cs) in ROBSON_COUNTS.items()
+)
+ROBSON_ROWS = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(["RT1", "RT2", "rt1", "RX1"]), ANY_TEXT),
+        st.one_of(st.sampled_from(["2024-04", "2024-03", "2099-01", "2024-13"]), ANY_TEXT),
+        st.one_of(st.sampled_from(["1", "2", "2a", "4b", "10", "11"]), ANY_TEXT),
+        *(st.one_of(st.sampled_from(["0", "7", "300", "5001"]), NUMBER_TEXT) for _ in range(2)),
+    ),
+    min_size=1,
+    max_size=14,
+)
+BIRTHS_CSV = (
+    b"parity,previous_cs,fetuses,presentation,gestation_weeks,onset,caesarean\n"
+    b"0,no,1,cephalic,40,spontaneous,no\n1+,yes,1,cephalic,39,induced,yes\n"
+)
+
+
+def robson_csv(rows: list[tuple[str, ...]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return ROBSON_HEADER + out.getvalue().encode()
+
+
+def robson_fields(w: World) -> dict[str, Field]:
+    fields = {}
+    for code, (women, cs) in ROBSON_COUNTS.items():
+        near = ("0", "5000", "5001", "-1", "151")
+        fields[f"women_{code}"] = Field("number", str(women), near=near)
+        fields[f"caesareans_{code}"] = Field("number", str(cs), near=near)
+    fields["unclassified"] = Field("number", "0", near=("5001", "-1"))
+    return fields
+
+
+def upload_robson_first(
+    client: PortalClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
+) -> str | None:
+    """The Robson import applies an upload this session made, previewed first."""
+    content = ROBSON_CSV if rows is None else robson_csv(rows)
+    response = client.post(
+        "/robson/import",
+        data={"csv_file": (io.BytesIO(content), "robson.csv"), "csrf_token": csrf},
+    )
+    if response.status_code != 303:
+        assert response.status_code == 422, response.get_data(as_text=True)
+        return None
+    path = response.headers["Location"]
+    match = FINGERPRINT.search(client.get(path).get_data(as_text=True))
+    if match is None:
+        return path
+    for key, value in submission.items():
+        if value == FROM_PREVIEW:
+            submission[key] = match.group(1)
+    return path
 
 
 FROM_PREVIEW = "(the fingerprint the preview shows)"
@@ -1239,6 +1314,56 @@ FORMS: list[Form] = [
         lambda w: {"fingerprint": Field("hidden", FROM_PREVIEW)},
         setup=st.one_of(st.none(), COUNT_ROWS),
         prepare=upload_counts_first,
+    ),
+    # A trust's Robson counts: given, corrected, counted from births, imported
+    Form(
+        "robson-month-new",
+        "robson.new_month",
+        ("staff", "coordinator"),
+        lambda w: ["/trusts/RT1/robson/months/new", "/trusts/RT2/robson/months/new"],
+        lambda w: {
+            "month": Field("choice", LAST_MONTH, near=("2024-03", "2099-01", "2024-13")),
+            **robson_fields(w),
+        },
+    ),
+    Form(
+        "robson-month-edit",
+        "robson.edit_month",
+        ("staff", "coordinator"),
+        lambda w: [
+            "/trusts/RT1/robson/months/2024-03",
+            "/trusts/RT1/robson/months/2024-04",
+            "/trusts/RT2/robson/months/2024-03",
+        ],
+        lambda w: {**robson_fields(w), "women_1": Field("number", "151", near=("14", "0"))},
+    ),
+    Form(
+        "robson-births",
+        "robson.births",
+        ("staff", "coordinator"),
+        lambda w: ["/trusts/RT1/robson/births", "/trusts/RT2/robson/births"],
+        lambda w: {
+            "month": Field("choice", LAST_MONTH, near=("2099-01", "2024-13")),
+            "births_file": Field("file", (BIRTHS_CSV, "births.csv")),
+        },
+        changes_database=False,  # the counts come back on the month form; saving it keeps them
+    ),
+    Form(
+        "robson-import-upload",
+        "robson.import_counts",
+        ("staff", "coordinator", "admin"),
+        lambda w: ["/robson/import"],
+        lambda w: {"csv_file": Field("file", (ROBSON_CSV, "robson.csv"))},
+        changes_database=False,  # the upload is kept on disk until it is applied
+    ),
+    Form(
+        "robson-import-apply",
+        "robson.import_apply",
+        ("staff", "coordinator"),
+        lambda w: ["/robson/import/unused"],
+        lambda w: {"fingerprint": Field("hidden", FROM_PREVIEW)},
+        setup=st.one_of(st.none(), ROBSON_ROWS),
+        prepare=upload_robson_first,
     ),
     # The programme team's directory, mail and privacy
     Form("trust-new", "admin.new_trust", ("admin",), lambda w: ["/admin/trusts/new"], trust_fields),

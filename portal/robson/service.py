@@ -418,6 +418,21 @@ def _months_for(trust_ids: list[int], period: Period | None) -> list[RobsonMonth
     return months
 
 
+def months_with_counts(trusts: Iterable[Trust]) -> list[date]:
+    """The months in which any of these trusts has Robson counts, newest first."""
+    ids = [trust.id for trust in trusts]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(RobsonMonth.month)
+            .where(RobsonMonth.trust_id.in_(ids))
+            .distinct()
+            .order_by(RobsonMonth.month.desc())
+        )
+    )
+
+
 def range_of(trust_ids: list[int]) -> Period | None:
     """The first and last months with Robson counts among these trusts, or None."""
     if not trust_ids:

@@ -43,6 +43,7 @@ from portal.regions.models import Trust
 from portal.regions.service import region_by_slug, trust_by_code
 from portal.registrations.links import self_service_token
 from portal.registrations.models import Registration
+from portal.robson.service import months_of as robson_months_of
 from portal.stories.models import Story
 from tests.browser.conftest import NewPage
 from tests.browser.helpers import (
@@ -301,6 +302,17 @@ def upload_counts(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
 
 
+ROBSON_CSV = "ods_code,month,group,women,caesareans\nZD1,2020-01,1,100,10\nZD4,2020-01,1,100,10\n"
+
+
+def upload_robson_counts(page: Page) -> None:
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "robson.csv", "mimeType": "text/csv", "buffer": ROBSON_CSV.encode()}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
+
+
 def ask_for_a_reset(page: Page) -> None:
     page.get_by_label("E-mail address").fill(f"nobody.{uuid.uuid4().hex[:8]}@example.org")
     page.get_by_role("button", name="Send the link").click()
@@ -341,6 +353,13 @@ def story(key: str) -> Callable[[Demo], dict[str, Any]]:
 
 def northgate(demo: Demo) -> dict[str, Any]:
     return {"ods_code": "ZD1"}
+
+
+def northgate_robson_month(demo: Demo) -> dict[str, Any]:
+    """Northgate's newest Robson month (the demo gives it a year)."""
+    trust = trust_by_code("ZD1")
+    assert trust is not None
+    return {"ods_code": "ZD1", "month_text": month_key(robson_months_of(trust)[0].month)}
 
 
 def northgate_last_month(demo: Demo) -> dict[str, Any]:
@@ -457,6 +476,29 @@ VISITS: dict[str, Visit] = {
     "measures-import-preview": Visit(
         "measures.import_preview", "staff", act=upload_counts, via="measures.import_counts"
     ),
+    # Robson groups: the report, a month's counts, a file of births, the import.
+    "robson-staff": Visit("robson.trust_report", "staff", args=northgate),
+    "robson-months": Visit("robson.months", "staff", args=northgate),
+    "robson-new-month": Visit("robson.new_month", "staff", args=northgate),
+    "robson-new-month-errors": Visit(
+        "robson.new_month", "staff", args=northgate, act=press("Save the month"), errors=True
+    ),
+    "robson-edit-month": Visit("robson.edit_month", "staff", args=northgate_robson_month),
+    "robson-births": Visit("robson.births", "staff", args=northgate),
+    "robson-births-errors": Visit(
+        "robson.births", "staff", args=northgate, act=press("Count the births"), errors=True
+    ),
+    "robson-import": Visit("robson.import_counts", "staff"),
+    "robson-import-errors": Visit(
+        "robson.import_counts", "staff", act=press("Check the file"), errors=True
+    ),
+    "robson-import-preview": Visit(
+        "robson.import_preview", "staff", act=upload_robson_counts, via="robson.import_counts"
+    ),
+    "robson-region": Visit(
+        "robson.region_report", "coordinator", args=lambda demo: {"slug": "north-east"}
+    ),
+    "robson-programme": Visit("robson.index", "admin"),
     "measures-region": Visit("measures.index", "coordinator"),
     "measures-programme": Visit("measures.index", "admin"),
     "story-draft": Visit("stories.story", "staff", args=story("draft_story")),
@@ -580,6 +622,9 @@ NOT_PAGES: dict[str, str] = {
     "admin.audit_csv": "a CSV download",
     "measures.export": "a CSV download",
     "measures.chart_download": "an SVG download",
+    "robson.trust_csv": "a CSV download",
+    "robson.region_csv": "a CSV download",
+    "robson.programme_csv": "a CSV download",
 }
 
 #: Error pages, each as someone who meets it.
