@@ -22,9 +22,11 @@ from portal.auth.models import Role, User
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.mail.models import MailStatus, OutboxMessage
-from portal.measures.models import MeasureChange, MonthlyCounts
+from portal.measures.models import MeasureChange, MeasureSettings, MonthlyCounts
 from portal.regions.models import Region, Trust
 from portal.registrations.models import JobRole, Registration, RegistrationState
+from portal.robson.models import RobsonCount, RobsonMonth
+from portal.robson.service import POSITION
 from portal.stories.models import Measure, Pathway, Story, StoryMeasure, StoryPathway, StoryState
 from portal.web.dates import programme_year, today_in_london
 from portal.web.pagecache import page_cache
@@ -68,6 +70,11 @@ PAGES = [
     ("trust", "/trusts/{trust}/measures/total-cs.csv"),
     ("coordinator", "/measures"),
     ("admin", "/measures"),
+    ("trust", "/trusts/{trust}/robson"),
+    ("trust", "/trusts/{trust}/robson/months"),
+    ("trust", "/trusts/{trust}/robson.csv"),
+    ("coordinator", "/regions/{region}/robson"),
+    ("admin", "/robson"),
 ]
 
 
@@ -203,6 +210,30 @@ def add_unit(unit: int) -> None:
                 trust_id=first, month=date(2010 + unit, 6, 1), note=f"Change {unit}"
             )
         )
+        # A year of Robson counts likewise (groups 2 and 4 whole); the first trust publishes
+        # its figures, so its public page shows its charts and Robson table.
+        if unit == 0:
+            db.session.execute(insert(MeasureSettings).values(trust_id=first, published=True))
+        for trust_id in {first, *trust_ids}:
+            for month in range(1, 13):
+                month_id = db.session.scalar(
+                    insert(RobsonMonth)
+                    .values(trust_id=trust_id, month=date(2010 + unit, month, 1), unclassified=1)
+                    .returning(RobsonMonth.id)
+                )
+                db.session.execute(
+                    insert(RobsonCount),
+                    [
+                        {
+                            "robson_month_id": month_id,
+                            "group": code,
+                            "position": POSITION[code],
+                            "women": 40 + month,
+                            "caesareans": 10 + month % 5,
+                        }
+                        for code in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
+                    ],
+                )
         db.session.execute(
             insert(AuditEntry),
             [

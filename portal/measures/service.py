@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ from portal.measures.models import (
     MeasureTarget,
     MonthlyCounts,
 )
-from portal.measures.spc import Assurance, Signal, Variation, XmRChart, xmr
+from portal.measures.spc import Assurance, Direction, Signal, Variation, XmRChart, xmr
 from portal.regions.models import Trust
 from portal.text import holds_control_character
 from portal.web.csvtools import read_csv
@@ -476,11 +477,27 @@ class MonthValue:
         return 100 * self.numerator / self.denominator
 
 
+class Rate(Protocol):
+    """What a chart needs to know of the rate it shows: a measure, or another feature's rate
+    (a Robson group's caesarean section rate)."""
+
+    @property
+    def value(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def definition(self) -> str: ...
+    @property
+    def direction(self) -> Direction: ...
+    @property
+    def better(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Series:
-    """One measure of one trust: its months with a denominator, and their XmR chart."""
+    """One rate of one trust: its months with a denominator, and their XmR chart."""
 
-    measure: Measure
+    measure: Rate
     months: tuple[MonthValue, ...]
     chart: XmRChart
     changes: tuple[MeasureChange, ...]
@@ -498,12 +515,26 @@ def measure_series(
     target: float | None = None,
 ) -> Series:
     """The measure's monthly rates (months whose denominator is 0 have no rate and are left out)
-    and their chart, with a new segment at each change that falls on or before a charted month."""
-    months = tuple(
+    and their chart."""
+    months = [
         MonthValue(row.month, row.numerator(measure), row.denominator(measure))
-        for row in sorted(rows, key=lambda r: r.month)
+        for row in rows
         if row.denominator(measure) > 0
-    )
+    ]
+    return rate_series(measure, months, changes, target)
+
+
+def rate_series(
+    rate: Rate,
+    values: Iterable[MonthValue],
+    changes: Iterable[MeasureChange] = (),
+    target: float | None = None,
+) -> Series:
+    """A rate's months (each with a denominator above 0) and their chart, with a new segment at
+    each change the trust marked that falls on or before a charted month."""
+    months = tuple(sorted(values, key=lambda m: m.month))
+    if any(m.denominator <= 0 for m in months):
+        raise ValueError("every charted month needs a denominator above 0")
     marks = tuple(sorted(changes, key=lambda c: c.month))
     starts = sorted(
         {
@@ -515,11 +546,11 @@ def measure_series(
     )
     chart = xmr(
         [m.percent for m in months],
-        direction=measure.direction,
+        direction=rate.direction,
         changes=starts,
         target=target,
     )
-    return Series(measure, months, chart, marks, target)
+    return Series(rate, months, chart, marks, target)
 
 
 def trust_series(trust: Trust, *, public: bool = False) -> dict[Measure, Series]:

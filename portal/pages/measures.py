@@ -30,6 +30,7 @@ from portal.measures.service import (
 from portal.regions.models import Trust
 from portal.regions.service import regions_in_order
 from portal.registrations.service import events_attended_by
+from portal.robson.service import group_rates
 from portal.stories.service import latest_stories
 from portal.web.dates import LONDON
 from portal.web.htmx import render
@@ -145,6 +146,7 @@ def trust_measures(ods_code: str) -> ResponseReturnValue:
     trust = trust_for_measures(ods_code)
     all_series = trust_series(trust)
     marks = markers(trust, all_series[CHARTED])
+    group_series = group_rates(trust)
     return render(
         "measures/trust.jinja",
         trust=trust,
@@ -152,6 +154,9 @@ def trust_measures(ods_code: str) -> ResponseReturnValue:
         charts={m: page_chart(s, marks) for m, s in all_series.items()},
         summaries={m: summary(s) for m, s in all_series.items()},
         marks=marks,
+        group_series=group_series,
+        group_charts={r: page_chart(s, marks) for r, s in group_series.items()},
+        group_summaries={r: summary(s) for r, s in group_series.items()},
         may_record=may_record(current_user, trust),
         variation_icon=variation_icon_svg,
         assurance_icon=assurance_icon_svg,

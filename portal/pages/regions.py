@@ -14,6 +14,8 @@ from portal.pages.measures import public_charts
 from portal.regions import bp
 from portal.regions.service import region_by_slug, trust_by_code, trusts_of
 from portal.registrations.service import places_for
+from portal.robson.disclosure import public_report
+from portal.robson.service import latest_report
 from portal.stories.service import latest_stories
 from portal.web.htmx import render
 from portal.web.lookups import found_or_404
@@ -53,15 +55,18 @@ def region(slug: str) -> ResponseReturnValue:
 
 @bp.get("/trusts/<ods_code>")
 # Registrations: the events someone from the trust was checked in at are marked on its charts.
+# Its Robson counts change measure_settings too (portal.measures.service.figures_changed).
 @public_page("regions", "trusts", "network_events", "stories", "registrations", "measure_settings")
 def trust(ods_code: str) -> ResponseReturnValue:
     found = found_or_404(trust_by_code(ods_code))
     published = is_published(found)
-    charts = public_charts(found) if published else None
+    robson = latest_report(found) if published else None
     return render(
         "regions/trust.jinja",
         trust=found,
         stories=latest_stories(50, trust=found),
-        charts=charts,
+        charts=public_charts(found) if published else None,
+        robson=robson,
+        robson_table=public_report(robson.report, robson.unclassified) if robson else None,
         may_see_measures=may_see(current_user, found),
     )

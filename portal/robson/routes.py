@@ -51,6 +51,7 @@ from portal.robson.service import (
     all_trusts,
     apply_import,
     counted,
+    default_period,
     month_of,
     month_problems,
     months_of,
@@ -67,7 +68,6 @@ from portal.web.navigation import navigation_link
 MONTHS_PAGE_SIZE = 24
 PREVIEW_ROWS = 100
 UPLOADS_KEY = "robson_imports"
-DEFAULT_MONTHS = 12
 
 # Percentages as the report shows them: two decimals, "" when there is nothing to divide by.
 bp.add_app_template_global(percent_text, "robson_percent")
@@ -98,17 +98,10 @@ navigation_link(
 # --- Reports -----------------------------------------------------------------------------------
 
 
-def _default(months: list[date]) -> Period | None:
-    """The last DEFAULT_MONTHS months that have counts."""
-    if not months:
-        return None
-    return Period(months[:DEFAULT_MONTHS][-1], months[0])
-
-
 def _chosen_period(form: RangeForm, months: list[date]) -> tuple[Period | None, bool]:
     """The range the query string asks for, or the default with a message on the form; and
     whether the query string was wrong. Months with no counts in between are simply empty."""
-    default = _default(months)
+    default = default_period(months)
     given_first = request.args.get("from")
     given_last = request.args.get("to")
     if default is None:
@@ -144,7 +137,7 @@ def _chosen_period(form: RangeForm, months: list[date]) -> tuple[Period | None, 
 
 def _csv_period(months: list[date]) -> Period | None:
     """The CSV's range: as the page's, but a wrong query string is a 400 (no form to show)."""
-    default = _default(months)
+    default = default_period(months)
     given_first, given_last = request.args.get("from"), request.args.get("to")
     first = parse_month(given_first) if given_first else default.first if default else None
     last = parse_month(given_last) if given_last else default.last if default else None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.audit.service import record
@@ -21,7 +21,10 @@ from portal.extensions import db
 from portal.measures.service import (
     MAX_COUNT,
     MeasureError,
+    MonthValue,
+    Series,
     acting_person,
+    changes_of,
     current_month,
     figures_changed,
     lock_trust,
@@ -29,9 +32,19 @@ from portal.measures.service import (
     month_label,
     month_problem,
     parse_month,
+    rate_series,
 )
+from portal.measures.spc import Direction
 from portal.regions.models import Region, Trust
-from portal.robson.groups import GROUP_CODES, GROUPS, SPLITS, GroupCounts, combine, count_problems
+from portal.robson.groups import (
+    GROUP_CODES,
+    GROUPS,
+    SPLITS,
+    GroupCounts,
+    combine,
+    count_problems,
+    description,
+)
 from portal.robson.models import RobsonCount, RobsonMonth
 from portal.robson.report import RobsonReport, build_report
 from portal.web.csvtools import read_csv
@@ -433,16 +446,21 @@ def months_with_counts(trusts: Iterable[Trust]) -> list[date]:
     )
 
 
-def range_of(trust_ids: list[int]) -> Period | None:
-    """The first and last months with Robson counts among these trusts, or None."""
-    if not trust_ids:
+#: A report shows the last year of months with counts unless asked for another range.
+DEFAULT_MONTHS = 12
+
+
+def default_period(months: list[date]) -> Period | None:
+    """The last DEFAULT_MONTHS of `months` (months with counts, newest first), or None."""
+    if not months:
         return None
-    first, last = db.session.execute(
-        select(func.min(RobsonMonth.month), func.max(RobsonMonth.month)).where(
-            RobsonMonth.trust_id.in_(trust_ids)
-        )
-    ).one()
-    return Period(first, last) if first is not None else None
+    return Period(months[:DEFAULT_MONTHS][-1], months[0])
+
+
+def latest_report(trust: Trust) -> Counted | None:
+    """The trust's counts over its default period, or None when it has no Robson counts."""
+    period = default_period(months_with_counts([trust]))
+    return counted([trust], period) if period is not None else None
 
 
 def counted(trusts: Iterable[Trust], period: Period | None) -> Counted:
@@ -468,3 +486,65 @@ def region_trusts(region: Region) -> list[Trust]:
 
 def all_trusts() -> list[Trust]:
     return list(db.session.scalars(select(Trust).order_by(Trust.name)))
+
+
+# --- Group rates month by month ---------------------------------------------------------------
+
+#: The groups whose caesarean section rates the trust's measures page charts: groups 1 and 2
+#: (a first baby, at term, one baby head first) and group 5 (a previous caesarean), which
+#: usually give more than half of a unit's caesareans (57% of the 4,337 in BMJ Open
+#: 2018;8:e022875, Table 3, the table tests/robson/test_report.py works through).
+CHARTED_GROUPS = ("1", "2", "5")
+
+
+@dataclass(frozen=True)
+class GroupRate:
+    """A Robson group's caesarean section rate, charted month by month like a measure."""
+
+    group: str
+
+    @property
+    def value(self) -> str:
+        return f"robson-{self.group}"
+
+    @property
+    def label(self) -> str:
+        return f"Robson group {self.group} caesarean section rate"
+
+    @property
+    def definition(self) -> str:
+        parts = " and ".join(SPLITS.get(self.group, ()))
+        together = f", groups {parts} together" if parts else ""
+        words = description(self.group)
+        return (
+            f"Caesarean sections as a percentage of the women in Robson group {self.group}"
+            f"{together} ({words[0].lower()}{words[1:]})."
+        )
+
+    @property
+    def direction(self) -> Direction:
+        return Direction.LOWER_IS_BETTER
+
+    @property
+    def better(self) -> str:
+        return "Lower is better."
+
+
+def group_rates(trust: Trust) -> dict[GroupRate, Series]:
+    """The CHARTED_GROUPS' caesarean section rates of the trust, month by month, with the
+    changes the trust marked (the limits start again at each, as on its measures). A group given
+    split counts as its parts together; a month with no women in a group has no rate for it."""
+    months = _months_for([trust.id], None)
+    changes = changes_of(trust)
+    found = {}
+    for code in CHARTED_GROUPS:
+        parts = (code, *SPLITS.get(code, ()))
+        values = []
+        for month in months:
+            counts = [value for group, value in month.counts().items() if group in parts]
+            women = sum(value.women for value in counts)
+            if women:
+                values.append(MonthValue(month.month, sum(v.caesareans for v in counts), women))
+        rate = GroupRate(code)
+        found[rate] = rate_series(rate, values, changes)
+    return found
