@@ -43,7 +43,7 @@ PAGE_SIZE = 25
 #: How many rows of each kind the import preview lists; the counts cover every row.
 PREVIEW_ROWS = 100
 #: The session key listing this person's uploads (id -> file name), newest last.
-UPLOADS_KEY = "trust_imports"
+TRUST_UPLOADS = uploads.CsvUploads("trust_imports", "trusts.csv", "admin.import_trusts")
 
 
 # --- Trusts --------------------------------------------------------------------------------
@@ -137,22 +137,11 @@ def import_trusts() -> ResponseReturnValue:
         uploads.discard_expired()
         return render("admin/trust_import.jinja", form=form, csv_header=TRUST_CSV_HEADER)
     if form.validate():
-        storage = form.csv_file.data
-        # Read one byte beyond the limit: enough to know the file is too large.
-        data = storage.stream.read(uploads.MAX_BYTES + 1)
-        if len(data) > uploads.MAX_BYTES:
-            form.csv_file.errors.append(
-                f"The file must be smaller than {uploads.MAX_SIZE_LABEL}: split it into smaller "
-                "files and import them one by one"
-            )
-        else:
-            plan = plan_trust_import(data)
-            if plan.problem:
-                form.csv_file.errors.append(plan.problem)
-            else:
-                upload_id = uploads.store_upload(data)
-                uploads.remember_upload(UPLOADS_KEY, upload_id, storage.filename or "trusts.csv")
-                return redirect_after_post(url_for("admin.import_preview", upload_id=upload_id))
+        upload_id = TRUST_UPLOADS.receive(
+            form.csv_file, lambda data: plan_trust_import(data).problem
+        )
+        if upload_id is not None:
+            return redirect_after_post(url_for("admin.import_preview", upload_id=upload_id))
     return render(
         "admin/trust_import.jinja",
         "import_form",
@@ -164,9 +153,9 @@ def import_trusts() -> ResponseReturnValue:
 
 @bp.get("/trusts/import/<upload_id>")
 def import_preview(upload_id: str) -> ResponseReturnValue:
-    data = uploads.upload_of_this_session(UPLOADS_KEY, upload_id)
+    data = TRUST_UPLOADS.data(upload_id)
     if data is None:
-        return _upload_gone()
+        return TRUST_UPLOADS.gone()
     plan = plan_trust_import(data)
     form = ApplyImportForm(fingerprint=uploads.plan_fingerprint(plan))
     return render("admin/trust_import_preview.jinja", **_preview(upload_id, plan, form))
@@ -177,18 +166,15 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
     """Apply the upload, planned afresh; refused while rows are rejected, unless skipped."""
     form = ApplyImportForm()
     form.validate()  # only the CSRF token can fail, and that is answered before we get here
-    data = uploads.upload_of_this_session(UPLOADS_KEY, upload_id)
+    data = TRUST_UPLOADS.data(upload_id)
     if data is None:
-        return _upload_gone()
+        return TRUST_UPLOADS.gone()
     plan = plan_trust_import(data)
-    fingerprint = uploads.plan_fingerprint(plan)
+    seen = uploads.seen_plan(form, plan)
     if plan.problem:  # the same bytes were fine at upload; kept for safety
         form.form_errors.append(plan.problem)
-    elif form.fingerprint.data != fingerprint:
-        form.form_errors.append(
-            "The trusts have changed since this preview was made, so it has been made again. "
-            "Check it, then apply the import."
-        )
+    elif not seen:
+        form.form_errors.append(uploads.changed_since_preview("trusts"))
     elif plan.rejected and not form.skip_invalid.data:
         form.skip_invalid.errors.append(
             f"{_rows(len(plan.rejected))} cannot be imported. Fix the file and upload it "
@@ -200,11 +186,9 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
         except ImportConflict as exc:
             form.form_errors.append(str(exc))
         else:
-            uploads.discard_upload(upload_id)
-            uploads.forget_upload(UPLOADS_KEY, upload_id)
+            TRUST_UPLOADS.finished(upload_id)
             flash(_import_summary(created, updated, plan), "success")
             return redirect_after_post(url_for("admin.trusts"))
-    form.fingerprint.data = fingerprint
     return render(
         "admin/trust_import_preview.jinja",
         "preview",
@@ -216,13 +200,13 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
 def _preview(upload_id: str, plan: ImportPlan, form: ApplyImportForm) -> dict[str, Any]:
     return {
         "upload_id": upload_id,
-        "filename": uploads.upload_filename(UPLOADS_KEY, upload_id, "trusts.csv"),
+        "filename": TRUST_UPLOADS.filename(upload_id),
         "plan": plan,
         "form": form,
         "show": PREVIEW_ROWS,
         "changes": planned_changes(plan.update[:PREVIEW_ROWS]),
         "regions": {r.slug: r for r in regions_in_order()},
-        "keep_minutes": int(uploads.KEEP_FOR.total_seconds() // 60),
+        "keep_minutes": uploads.KEEP_MINUTES,
     }
 
 
@@ -243,16 +227,6 @@ def _import_summary(created: int, updated: int, plan: ImportPlan) -> str:
     if plan.rejected:
         parts.append(f"{_rows(len(plan.rejected))} skipped")
     return "Import finished: " + ", ".join(parts) + "."
-
-
-def _upload_gone() -> ResponseReturnValue:
-    flash(
-        "That upload is no longer available: uploaded files are kept for "
-        f"{int(uploads.KEEP_FOR.total_seconds() // 60)} minutes and can be applied once. "
-        "Upload the file again.",
-        "info",
-    )
-    return redirect_after_post(url_for("admin.import_trusts"))
 
 
 # --- Regions -------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from portal.web.htmx import redirect_after_post, render
 
 MONTHS_PAGE_SIZE = 24
 PREVIEW_ROWS = 100
-UPLOADS_KEY = "count_imports"
+COUNT_UPLOADS = uploads.CsvUploads("count_imports", "counts.csv", "measures.import_counts")
 
 
 # Months as the pages show them ("March 2027") and as addresses and files give them ("2027-03").
@@ -358,21 +358,9 @@ def import_counts() -> ResponseReturnValue:
         uploads.discard_expired()
         return render("measures/import.jinja", form=form, csv_header=CSV_HEADER)
     if form.validate():
-        storage = form.csv_file.data
-        data = storage.stream.read(uploads.MAX_BYTES + 1)
-        if len(data) > uploads.MAX_BYTES:
-            form.csv_file.errors.append(
-                f"The file must be smaller than {uploads.MAX_SIZE_LABEL}: split it into smaller "
-                "files and import them one by one"
-            )
-        else:
-            plan = _plan(data)
-            if plan.problem:
-                form.csv_file.errors.append(plan.problem)
-            else:
-                upload_id = uploads.store_upload(data)
-                uploads.remember_upload(UPLOADS_KEY, upload_id, storage.filename or "counts.csv")
-                return redirect_after_post(url_for("measures.import_preview", upload_id=upload_id))
+        upload_id = COUNT_UPLOADS.receive(form.csv_file, lambda data: _plan(data).problem)
+        if upload_id is not None:
+            return redirect_after_post(url_for("measures.import_preview", upload_id=upload_id))
     return render(
         "measures/import.jinja", "import_form", status=422, form=form, csv_header=CSV_HEADER
     )
@@ -385,9 +373,9 @@ def _plan(data: bytes) -> CountsPlan:
 @bp.get("/measures/import/<upload_id>")
 @login_required
 def import_preview(upload_id: str) -> ResponseReturnValue:
-    data = uploads.upload_of_this_session(UPLOADS_KEY, upload_id)
+    data = COUNT_UPLOADS.data(upload_id)
     if data is None:
-        return _upload_gone()
+        return COUNT_UPLOADS.gone()
     plan = _plan(data)
     form = ApplyCountsForm(fingerprint=uploads.plan_fingerprint(plan))
     return render("measures/import_preview.jinja", **_preview(upload_id, plan, form))
@@ -400,31 +388,26 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
     form = ApplyCountsForm()
     if not form.validate():
         abort(400)
-    data = uploads.upload_of_this_session(UPLOADS_KEY, upload_id)
+    data = COUNT_UPLOADS.data(upload_id)
     if data is None:
-        return _upload_gone()
+        return COUNT_UPLOADS.gone()
     plan = _plan(data)
-    fingerprint = uploads.plan_fingerprint(plan)
+    seen = uploads.seen_plan(form, plan)
     if not plan.can_apply:
         form.form_errors.append(
             "Nothing was imported: fix the rows listed below and upload the file again"
         )
-    elif form.fingerprint.data != fingerprint:
-        form.form_errors.append(
-            "The figures have changed since this preview was made, so it has been made again. "
-            "Check it, then apply the import."
-        )
+    elif not seen:
+        form.form_errors.append(uploads.changed_since_preview("figures"))
     else:
         added, corrected = apply_counts_import(plan, actor=current_user)
-        uploads.discard_upload(upload_id)
-        uploads.forget_upload(UPLOADS_KEY, upload_id)
+        COUNT_UPLOADS.finished(upload_id)
         flash(
             f"Import finished: {_months(added)} added, {corrected:,} corrected, "
             f"{plan.count('unchanged'):,} unchanged.",
             "success",
         )
         return redirect_after_post(url_for("measures.index"))
-    form.fingerprint.data = fingerprint
     return render(
         "measures/import_preview.jinja", "preview", status=422, **_preview(upload_id, plan, form)
     )
@@ -437,20 +420,10 @@ def _months(count: int) -> str:
 def _preview(upload_id: str, plan: CountsPlan, form: ApplyCountsForm) -> dict[str, Any]:
     return {
         "upload_id": upload_id,
-        "filename": uploads.upload_filename(UPLOADS_KEY, upload_id, "counts.csv"),
+        "filename": COUNT_UPLOADS.filename(upload_id),
         "plan": plan,
         "form": form,
         "show": PREVIEW_ROWS,
-        "keep_minutes": int(uploads.KEEP_FOR.total_seconds() // 60),
+        "keep_minutes": uploads.KEEP_MINUTES,
         "months": _months,
     }
-
-
-def _upload_gone() -> ResponseReturnValue:
-    flash(
-        "That upload is no longer available: uploaded files are kept for "
-        f"{int(uploads.KEEP_FOR.total_seconds() // 60)} minutes and can be applied once. "
-        "Upload the file again.",
-        "info",
-    )
-    return redirect_after_post(url_for("measures.import_counts"))

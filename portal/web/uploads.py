@@ -13,19 +13,26 @@ import json
 import re
 import secrets
 import time
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, session
+from flask import Response, current_app, flash, session, url_for
 
 from portal.config import UPLOAD_MAX_BYTES, megabytes
+from portal.web.htmx import redirect_after_post
 
 #: The largest CSV file: set in portal.config, which sizes the request limit to fit it.
 MAX_BYTES = UPLOAD_MAX_BYTES
 MAX_SIZE_LABEL = megabytes(MAX_BYTES)
 KEEP_FOR = timedelta(hours=1)
+KEEP_MINUTES = int(KEEP_FOR.total_seconds() // 60)
+TOO_LARGE = (
+    f"The file must be smaller than {MAX_SIZE_LABEL}: split it into smaller files and import "
+    "them one by one"
+)
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{24}$")
 
 
@@ -123,3 +130,80 @@ def upload_of_this_session(key: str, upload_id: str) -> bytes | None:
     if data is None:
         forget_upload(key, upload_id)
     return data
+
+
+# --- The steps every CSV upload page takes ------------------------------------------------------
+
+
+def read_limited(field: Any) -> bytes | None:
+    """The bytes of a form's uploaded file, or None with the reason on the field when the file
+    is larger than MAX_BYTES (one byte beyond the limit is read: enough to know)."""
+    data: bytes = field.data.stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        field.errors.append(TOO_LARGE)
+        return None
+    return data
+
+
+def seen_plan(form: Any, plan: Any) -> bool:
+    """Whether a plan made afresh on apply is the one the person was shown (its fingerprint is
+    on the form). Either way the form carries the fresh plan's fingerprint from now on, for the
+    preview shown again."""
+    fresh = plan_fingerprint(plan)
+    seen = bool(form.fingerprint.data == fresh)
+    form.fingerprint.data = fresh
+    return seen
+
+
+def changed_since_preview(what: str) -> str:
+    """What the preview shown again says when `seen_plan` is False ("The trusts have …")."""
+    return (
+        f"The {what} have changed since this preview was made, so it has been made again. "
+        "Check it, then apply the import."
+    )
+
+
+@dataclass(frozen=True)
+class CsvUploads:
+    """One page's CSV uploads between preview and apply: the session key listing them, the name
+    given to a file sent without one, and the upload page that people go back to."""
+
+    key: str
+    default_name: str
+    upload_endpoint: str
+
+    def receive(self, field: Any, check: Callable[[bytes], str | None]) -> str | None:
+        """Keep the field's file if it is small enough and `check` finds no problem with it
+        (a problem with the file as a whole: its header, its encoding); return its new id, or
+        None with the reason on the field."""
+        data = read_limited(field)
+        if data is None:
+            return None
+        problem = check(data)
+        if problem:
+            field.errors.append(problem)
+            return None
+        upload_id = store_upload(data)
+        remember_upload(self.key, upload_id, field.data.filename or self.default_name)
+        return upload_id
+
+    def data(self, upload_id: str) -> bytes | None:
+        """The upload's bytes if this session made it and it is still kept."""
+        return upload_of_this_session(self.key, upload_id)
+
+    def filename(self, upload_id: str) -> str:
+        return upload_filename(self.key, upload_id, self.default_name)
+
+    def finished(self, upload_id: str) -> None:
+        """The upload was applied: it cannot be applied again."""
+        discard_upload(upload_id)
+        forget_upload(self.key, upload_id)
+
+    def gone(self) -> Response:
+        """Back to the upload page, saying why, for an upload that expired or was used."""
+        flash(
+            f"That upload is no longer available: uploaded files are kept for {KEEP_MINUTES} "
+            "minutes and can be applied once. Upload the file again.",
+            "info",
+        )
+        return redirect_after_post(url_for(self.upload_endpoint))
