@@ -620,6 +620,40 @@ def plan_counts_import(data: bytes, *, may_import: Callable[[Trust], bool]) -> C
     return plan
 
 
+def row_trust_and_month(
+    code: str, month_text: str, trusts: Mapping[str, Trust], may_import: Callable[[Trust], bool]
+) -> tuple[str | None, Trust | None, date | None]:
+    """The trust and month a row of an imported file names, or the reason it cannot be used: no
+    such trust, one the person may not give figures for, or a month that is not one."""
+    code = code.upper()
+    trust = trusts.get(code)
+    if trust is None:
+        return f"no trust has the ODS code {code!r}", None, None
+    if not may_import(trust):
+        return f"you cannot give figures for {trust.name} ({code})", None, None
+    month = parse_month(month_text)
+    if month is None:
+        return (
+            f"month {month_text!r} is not a month written as YYYY-MM, like 2027-03",
+            None,
+            None,
+        )
+    problem = month_problem(month)
+    if problem:
+        when = "in the future" if month > current_month() else "too early"
+        return f"month {month_text} is {when}: {problem}", None, None
+    return None, trust, month
+
+
+def row_count(name: str, raw: str) -> tuple[str | None, int | None]:
+    """A count in a row of an imported file, or the reason it is not one."""
+    if not raw.isdigit() or not raw.isascii():
+        return f"{name} must be a whole number of 0 or more, not {raw!r}", None
+    if len(raw) > len(str(MAX_COUNT)) or int(raw) > MAX_COUNT:
+        return f"{name} must be {MAX_COUNT:,} or fewer in a month", None
+    return None, int(raw)
+
+
 def _plan_row(
     line: int,
     cells: list[str],
@@ -631,27 +665,18 @@ def _plan_row(
     if len(cells) != len(CSV_HEADER):
         return f"expected {len(CSV_HEADER)} values, found {len(cells)}", None
     code, month_text, *numbers = (c.strip() for c in cells)
-    code = code.upper()
-    trust = trusts.get(code)
-    if trust is None:
-        return f"no trust has the ODS code {code!r}", None
-    if not may_import(trust):
-        return f"you cannot give figures for {trust.name} ({code})", None
-    month = parse_month(month_text)
-    if month is None:
-        return f"month {month_text!r} is not a month written as YYYY-MM, like 2027-03", None
-    if month_problem(month):
-        when = "in the future" if month > current_month() else "too early"
-        return f"month {month_text} is {when}: {month_problem(month)}", None
+    reason, trust, month = row_trust_and_month(code, month_text, trusts, may_import)
+    if reason or trust is None or month is None:
+        return reason, None
+    code = trust.ods_code
     if (code, month) in seen:
         return f"{code} {month_text} is also on line {seen[(code, month)]}", None
     counts: dict[str, int] = {}
     for name, raw in zip(COUNT_FIELDS, numbers, strict=True):
-        if not raw.isdigit() or not raw.isascii():
-            return f"{name} must be a whole number of 0 or more, not {raw!r}", None
-        if len(raw) > len(str(MAX_COUNT)):
-            return f"{name} must be {MAX_COUNT:,} or fewer in a month", None
-        counts[name] = int(raw)
+        reason, value = row_count(name, raw)
+        if reason or value is None:
+            return reason, None
+        counts[name] = value
     problems = count_problems(counts)
     if problems:
         return next(iter(problems.values())), None

@@ -25,7 +25,6 @@ from portal.measures.service import (
     Series,
     acting_person,
     changes_of,
-    current_month,
     figures_changed,
     lock_trust,
     month_key,
@@ -33,6 +32,8 @@ from portal.measures.service import (
     month_problem,
     parse_month,
     rate_series,
+    row_count,
+    row_trust_and_month,
 )
 from portal.measures.spc import Direction
 from portal.regions.models import Region, Trust
@@ -287,6 +288,7 @@ def plan_import(data: bytes, *, may_import: Callable[[Trust], bool]) -> RobsonPl
             continue
         seen[group] = line
         found.setdefault((code, month), {})[group] = (women, caesareans)
+    known = _existing_months(trusts, found)
     for (code, month), counts in sorted(found.items(), key=lambda item: (item[0][0], item[0][1])):
         first = min(lines[(code, month)].values())
         problems = month_problems(counts)
@@ -295,7 +297,7 @@ def plan_import(data: bytes, *, may_import: Callable[[Trust], bool]) -> RobsonPl
                 RejectedRow(first, f"{code} {month_key(month)}: {next(iter(problems.values()))}")
             )
             continue
-        existing = month_of(trusts[code], month)
+        existing = known.get((trusts[code].id, month))
         action = (
             "add"
             if existing is None
@@ -315,25 +317,28 @@ def plan_import(data: bytes, *, may_import: Callable[[Trust], bool]) -> RobsonPl
     return plan
 
 
+def _existing_months(
+    trusts: Mapping[str, Trust], found: Mapping[tuple[str, date], object]
+) -> dict[tuple[int, date], RobsonMonth]:
+    """The months a file gives that are already saved, with their groups, in two queries."""
+    if not found:
+        return {}
+    ids = sorted({trusts[code].id for code, _month in found})
+    months = [month for _code, month in found]
+    saved = _months_for(ids, Period(min(months), max(months)))
+    return {(month.trust_id, month.month): month for month in saved}
+
+
 def _read_row(
     cells: list[str], trusts: Mapping[str, Trust], may_import: Callable[[Trust], bool]
 ) -> tuple[str | None, tuple[str, date, str, int, int] | None]:
     if len(cells) != len(CSV_HEADER):
         return f"expected {len(CSV_HEADER)} values, found {len(cells)}", None
     code, month_text, group, *numbers = (c.strip() for c in cells)
-    code, group = code.upper(), group.lower()
-    trust = trusts.get(code)
-    if trust is None:
-        return f"no trust has the ODS code {code!r}", None
-    if not may_import(trust):
-        return f"you cannot give figures for {trust.name} ({code})", None
-    month = parse_month(month_text)
-    if month is None:
-        return f"month {month_text!r} is not a month written as YYYY-MM, like 2027-03", None
-    problem = month_problem(month)
-    if problem:
-        when = "in the future" if month > current_month() else "too early"
-        return f"month {month_text} is {when}: {problem}", None
+    group = group.lower()
+    reason, trust, month = row_trust_and_month(code, month_text, trusts, may_import)
+    if reason or trust is None or month is None:
+        return reason, None
     if group not in GROUP_CODES:
         return (
             f"group {group!r} is not a Robson group: the groups are {', '.join(GROUP_CODES)}",
@@ -341,12 +346,12 @@ def _read_row(
         )
     values = []
     for name, raw in zip(("women", "caesareans"), numbers, strict=True):
-        if not raw.isdigit() or not raw.isascii():
-            return f"{name} must be a whole number of 0 or more, not {raw!r}", None
-        if len(raw) > len(str(MAX_COUNT)) or int(raw) > MAX_COUNT:
-            return f"{name} must be {MAX_COUNT:,} or fewer in a month", None
-        values.append(int(raw))
+        reason, value = row_count(name, raw)
+        if reason or value is None:
+            return reason, None
+        values.append(value)
     women, caesareans = values
+    code = trust.ods_code
     if caesareans > women:
         return f"group {group}: {caesareans} caesareans is more than its {women} women", None
     return None, (code, month, group, women, caesareans)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
@@ -182,6 +182,33 @@ def test_an_import_adds_and_corrects_whole_months(app: Flask) -> None:
     march, april = month_of(trust, MONTH), month_of(trust, date(2026, 4, 1))
     assert march is not None and march.counts() == WHOLE
     assert april is not None and april.counts() == SPLIT
+
+
+def test_planning_an_import_reads_saved_months_in_as_many_statements_for_a_year_as_for_one(
+    app: Flask,
+) -> None:
+    trust = make_trust()
+    months = [f"2025-{n:02d}" for n in range(1, 13)]
+    for text in months:
+        record_month(trust, date(2025, int(text[5:]), 1), SPLIT, actor=None)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    sized = {}
+    for given in (months[:1], months[:1], months):  # the first warms up
+        data = HEADER + "".join(csv_of("RT1", text, WHOLE) for text in given)
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            plan = plan_import(data.encode(), may_import=lambda _t: True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert [m.action for m in plan.months] == ["correct"] * len(given)
+        sized[len(given)] = len(statements)
+
+    assert sized[12] == sized[1], statements
 
 
 def test_one_bad_month_stops_the_whole_import(app: Flask) -> None:
