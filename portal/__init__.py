@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     access_logging.init_app()
 
     # Every model module must be imported before migrations or queries run.
+    from portal.assessments import models as _assessments  # noqa: F401
     from portal.audit import models as _audit  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth import tokens as _tokens  # noqa: F401
@@ -103,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     # (done here rather than in the package, so that models can be imported on their own).
     from portal import (
         admin,
+        assessments,
         auth,
         events,
         feeds,
@@ -116,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin import audit_log as _admin_audit_log  # noqa: F401
     from portal.admin import directory as _admin_directory  # noqa: F401
     from portal.admin import routes as _admin_routes  # noqa: F401
+    from portal.assessments import routes as _assessments_routes  # noqa: F401
     from portal.auth import people_routes as _people_routes  # noqa: F401
     from portal.auth import routes as _auth_routes  # noqa: F401
     from portal.events import routes as _events_routes  # noqa: F401
@@ -139,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         registrations,
         measures,
         robson,
+        assessments,
         stories,
         auth,
         admin,
@@ -150,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from portal.assessments.cli import toolkit_cli
     from portal.auth.cli import users_cli
     from portal.demo import demo_command
     from portal.mail.cli import mail_cli
@@ -166,3 +171,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(measures_cli)
     app.cli.add_command(robson_cli)
+    app.cli.add_command(toolkit_cli)

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from portal.assessments.demo import load_demo_toolkit
 from portal.auth.models import Role
 from portal.auth.service import create_user, find_by_email
 from portal.events.models import EventState, NetworkEvent
@@ -105,6 +106,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
     load_demo_stories()
     load_demo_measures()
     load_demo_robson()
+    load_demo_toolkit()
     return logins
 
 

@@ -31,6 +31,7 @@ from flask import Flask, url_for
 from sqlalchemy import Connection, select
 from werkzeug.test import TestResponse
 
+from portal.assessments.service import apply_import, plan_import
 from portal.auth.models import Role, User
 from portal.auth.people import invite
 from portal.extensions import db
@@ -38,6 +39,7 @@ from portal.measures.service import mark_change, record_month
 from portal.registrations.service import book_places
 from portal.robson.service import record_month as record_robson_month
 from portal.stories.service import submit
+from tests.assessments.helpers import framework_csv
 from tests.client import HTMX, PortalClient
 from tests.events.helpers import form_data as event_form_data
 from tests.factories import draft, make_event, make_trust, make_user, published
@@ -385,6 +387,16 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
     "robson.import_counts": signed_in(),  # each imports for the trusts they look after
     "robson.import_preview": signed_in(args={"upload_id": "no_upload"}),
     "robson.import_apply": signed_in(args={"upload_id": "no_upload"}),
+    # The toolkit's framework: the NHS Institute's text, for people signed in (never public);
+    # versions are loaded by the programme team.
+    "assessments.framework": signed_in(),
+    "assessments.version": (
+        signed_in(args={"number": "toolkit_version"}),
+        Access(None, SIGN_IN, 404, 404, 404, 404, args={"number": "no_toolkit_version"}),
+    ),
+    "assessments.manage": admin_only(),
+    "assessments.import_preview": admin_only(args={"upload_id": "no_upload"}),
+    "assessments.import_apply": admin_only(args={"upload_id": "no_upload"}),
     "admin.mail": admin_only(),
     "admin.retry_mail": admin_only(args={"message_id": "failed_message"}),
     "admin.privacy": admin_only(data={"email": "nobody.here@nhs.example"}),
@@ -436,6 +448,7 @@ def build_world() -> World:
     record_month(owner_trust, date(2024, 3, 1), MONTH_COUNTS, actor=staff)
     record_robson_month(owner_trust, date(2024, 3, 1), ROBSON_COUNTS, actor=staff)
     change = mark_change(owner_trust, date(2024, 1, 1), "Matrix mark", actor=staff)
+    toolkit = apply_import(plan_import(framework_csv()), people["admin"], "matrix.csv")
     db.session.commit()
     values = {
         "region_slug": "north-east",
@@ -455,6 +468,8 @@ def build_world() -> World:
         "owner_month": "2024-03",
         "owner_change": change.id,
         "measure": "total-cs",
+        "toolkit_version": toolkit.number,
+        "no_toolkit_version": toolkit.number + 1,
     }
     db.session.commit()
     return World(people, values)

@@ -932,6 +932,58 @@ def upload_robson_first(
     return path
 
 
+TOOLKIT_HEADER = (
+    b"pathway,characteristic_code,characteristic,position,position_label,position_description\n"
+)
+TOOLKIT_CSV = TOOLKIT_HEADER + b"".join(
+    f"{pathway},{code},Invented characteristic {code},{n},Label {n},Invented description\n".encode()
+    for pathway, code in (("vbac", "VB1"), ("top-ten", "TT1"))
+    for n in (1, 2, 3)
+)
+TOOLKIT_ROWS = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(["vbac", "top-ten", "VBAC", "caesarean", ""]), ANY_TEXT),
+        st.one_of(st.sampled_from(["VB1", "TT1", "vb1", "A" * 21, "-x"]), ANY_TEXT),
+        st.one_of(st.sampled_from(["Invented characteristic VB1", "Other"]), LONG_TEXT, ANY_TEXT),
+        st.one_of(st.sampled_from(["1", "2", "3", "0", "11"]), NUMBER_TEXT),
+        st.one_of(st.sampled_from(["Label 1", "L" * 81]), CONTROL_TEXT, ANY_TEXT),
+        st.one_of(st.just("Invented description"), LONG_TEXT, ANY_TEXT),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
+def toolkit_csv(rows: list[tuple[str, ...]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return TOOLKIT_HEADER + out.getvalue().encode()
+
+
+def upload_toolkit_first(
+    client: PortalClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
+) -> str | None:
+    """A new version of the toolkit framework loads an upload this session made, previewed
+    first."""
+    content = TOOLKIT_CSV if rows is None else toolkit_csv(rows)
+    response = client.post(
+        "/admin/toolkit",
+        data={"csv_file": (io.BytesIO(content), "framework.csv"), "csrf_token": csrf},
+    )
+    response.request.input_stream.close()  # a long file is spooled to a temporary file
+    if response.status_code != 303:
+        assert response.status_code == 422, response.get_data(as_text=True)
+        return None
+    path = response.headers["Location"]
+    match = FINGERPRINT.search(client.get(path).get_data(as_text=True))
+    if match is None:
+        return path
+    for key, value in submission.items():
+        if value == FROM_PREVIEW:
+            submission[key] = match.group(1)
+    return path
+
+
 FROM_PREVIEW = "(the fingerprint the preview shows)"
 FINGERPRINT = re.compile(r'name="fingerprint" type="hidden" value="([0-9a-f]*)"')
 CSV_ROWS = st.lists(
@@ -1364,6 +1416,27 @@ FORMS: list[Form] = [
         lambda w: {"fingerprint": Field("hidden", FROM_PREVIEW)},
         setup=st.one_of(st.none(), ROBSON_ROWS),
         prepare=upload_robson_first,
+    ),
+    # The toolkit framework: a new version from a file, checked, previewed, then loaded
+    Form(
+        "toolkit-upload",
+        "assessments.manage",
+        ("admin",),
+        lambda w: ["/admin/toolkit"],
+        lambda w: {"csv_file": Field("file", (TOOLKIT_CSV, "framework.csv"))},
+        changes_database=False,  # the upload is kept on disk until it is loaded
+    ),
+    Form(
+        "toolkit-load",
+        "assessments.import_apply",
+        ("admin",),
+        lambda w: ["/admin/toolkit/import/unused"],
+        lambda w: {
+            "fingerprint": Field("hidden", FROM_PREVIEW),
+            "note": Field("text", "Toolkit, 2007 edition"),
+        },
+        setup=st.one_of(st.none(), TOOLKIT_ROWS),
+        prepare=upload_toolkit_first,
     ),
     # The programme team's directory, mail and privacy
     Form("trust-new", "admin.new_trust", ("admin",), lambda w: ["/admin/trusts/new"], trust_fields),

@@ -32,6 +32,9 @@ LAYERS = [
     ("measures",),
     # Where each trust's caesareans come from (Robson groups), charted as the measures are.
     ("robson",),
+    # The toolkit's framework (its pathways, which stories are tagged with) and, in time, the
+    # trusts' self-assessments against it.
+    ("assessments",),
     ("feeds",),
     ("stories",),
     # Pages that show several features together, the programme team's tools, the demo data.

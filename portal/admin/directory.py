@@ -174,7 +174,7 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
     if plan.problem:  # the same bytes were fine at upload; kept for safety
         form.form_errors.append(plan.problem)
     elif not seen:
-        form.form_errors.append(uploads.changed_since_preview("trusts"))
+        form.form_errors.append(uploads.changed_since_preview("The trusts have"))
     elif plan.rejected and not form.skip_invalid.data:
         form.skip_invalid.errors.append(
             f"{_rows(len(plan.rejected))} cannot be imported. Fix the file and upload it "

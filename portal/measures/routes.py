@@ -398,7 +398,7 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
             "Nothing was imported: fix the rows listed below and upload the file again"
         )
     elif not seen:
-        form.form_errors.append(uploads.changed_since_preview("figures"))
+        form.form_errors.append(uploads.changed_since_preview("The figures have"))
     else:
         added, corrected = apply_counts_import(plan, actor=current_user)
         COUNT_UPLOADS.finished(upload_id)

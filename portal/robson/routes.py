@@ -528,7 +528,7 @@ def import_apply(upload_id: str) -> ResponseReturnValue:
             "Nothing was imported: fix the rows listed below and upload the file again"
         )
     elif not seen:
-        form.form_errors.append(uploads.changed_since_preview("counts"))
+        form.form_errors.append(uploads.changed_since_preview("The counts have"))
     else:
         added, corrected = apply_import(plan, actor=current_user)
         ROBSON_UPLOADS.finished(upload_id)

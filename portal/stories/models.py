@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.assessments.pathways import Pathway
 from portal.auth.models import User
 from portal.events.models import NetworkEvent
 from portal.extensions import Model, UTCDateTime, string_enum, utcnow
@@ -40,26 +41,6 @@ class StoryState(enum.StrEnum):
             StoryState.RETURNED: "Returned for changes",
             StoryState.PUBLISHED: "Published",
             StoryState.WITHDRAWN: "Withdrawn",
-        }[self]
-
-
-class Pathway(enum.StrEnum):
-    """The five pathways of the "Pathways to success" toolkit."""
-
-    FIRST_PREGNANCY = "first-pregnancy"
-    VBAC = "vbac"
-    ELECTIVE_CS = "elective-cs"
-    ORGANISATIONAL = "organisational"
-    TOP_TEN = "top-ten"
-
-    @property
-    def label(self) -> str:
-        return {
-            Pathway.FIRST_PREGNANCY: "First pregnancy and labour",
-            Pathway.VBAC: "Vaginal birth after caesarean (VBAC)",
-            Pathway.ELECTIVE_CS: "Elective caesarean section",
-            Pathway.ORGANISATIONAL: "Organisational characteristics",
-            Pathway.TOP_TEN: "Top ten characteristics",
         }[self]
 
 

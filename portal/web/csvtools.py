@@ -1,4 +1,4 @@
-"""CSV downloads that open safely in spreadsheets."""
+"""CSV downloads that open safely in spreadsheets, and CSV uploads read against their header."""
 
 from __future__ import annotations
 
@@ -36,6 +36,14 @@ def csv_download(
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@dataclass
+class RejectedRow:
+    """A row of an uploaded file that cannot be used: the line it starts on, and why."""
+
+    line: int
+    reason: str
 
 
 @dataclass

@@ -155,11 +155,12 @@ def seen_plan(form: Any, plan: Any) -> bool:
     return seen
 
 
-def changed_since_preview(what: str) -> str:
-    """What the preview shown again says when `seen_plan` is False ("The trusts have …")."""
+def changed_since_preview(what: str, then: str = "apply the import") -> str:
+    """What the preview shown again says when `seen_plan` is False: `what` is the subject and
+    its verb ("The trusts have")."""
     return (
-        f"The {what} have changed since this preview was made, so it has been made again. "
-        "Check it, then apply the import."
+        f"{what} changed since this preview was made, so it has been made again. "
+        f"Check it, then {then}."
     )
 
 
@@ -183,6 +184,11 @@ class CsvUploads:
         if problem:
             field.errors.append(problem)
             return None
+        return self.keep(field, data)
+
+    def keep(self, field: Any, data: bytes) -> str:
+        """Keep the bytes read from the field's file (`read_limited`) for this session; their
+        new id."""
         upload_id = store_upload(data)
         remember_upload(self.key, upload_id, field.data.filename or self.default_name)
         return upload_id
