@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from portal.audit.service import record
 from portal.auth import tokens
@@ -318,3 +318,17 @@ def reset_password(
 def is_invited(person: User) -> bool:
     """Invited and not yet accepted."""
     return person.password_hash is None
+
+
+def invited_in_region(region: Region) -> list[User]:
+    """The staff of the region's trusts who were invited and have not yet accepted."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Trust, User.trust_id == Trust.id)
+            .where(
+                Trust.region_id == region.id, User.active.is_(True), User.password_hash.is_(None)
+            )
+            .order_by(User.created_at, User.email)
+        )
+    )

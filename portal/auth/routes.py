@@ -83,7 +83,7 @@ def _wrong_password(response: object) -> bool:
 def sign_in() -> ResponseReturnValue:
     next_path = safe_next(request.values.get("next"))
     if current_user.is_authenticated and request.method == "GET":
-        return redirect_after_post(next_path or url_for("auth.account"))
+        return redirect_after_post(next_path or url_for("pages.home"))
     form = SignInForm()
     if request.method == "POST":
         if form.validate():

@@ -48,11 +48,11 @@ def begin(user: User, session_key: str) -> None:
 
 def welcome(signed_in: SignedIn, message: str, to: str | None = None) -> Response:
     """The answer to signing in, accepting an invitation or resetting a password: begin the
-    session, say so, and send the browser on (to `to`, or the account page), reloading the page
+    session, say so, and send the browser on (to `to`, or the person's home), reloading the page
     so that the header shows who is signed in."""
     begin(signed_in.user, signed_in.session_key)
     flash(message, "success")
-    return redirect_after_post(to or url_for("auth.account"), reload=True)
+    return redirect_after_post(to or url_for("pages.home"), reload=True)
 
 
 def finish() -> None:

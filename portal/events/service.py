@@ -455,3 +455,80 @@ def past_region_events(region: Region) -> list[NetworkEvent]:
             .order_by(NetworkEvent.event_date.desc())
         )
     )
+
+
+def upcoming_events_open_to(region: Region, limit: int = 20) -> list[NetworkEvent]:
+    """Published events to come that a trust of this region may book: its region's and those
+    open to every region, soonest first."""
+    today = today_in_london()
+    return list(
+        db.session.scalars(
+            select(NetworkEvent)
+            .where(
+                NetworkEvent.state == EventState.PUBLISHED,
+                NetworkEvent.event_date >= today,
+                or_(NetworkEvent.region_id == region.id, NetworkEvent.open_to_all_regions),
+            )
+            .order_by(NetworkEvent.event_date, NetworkEvent.start_time, NetworkEvent.id)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class YearSlots:
+    """A region's events in one programme year, by where they stand, and the slots still free."""
+
+    year: int
+    planned: list[NetworkEvent]  # drafts
+    published: list[NetworkEvent]  # published, still to come
+    held: list[NetworkEvent]  # published, taken place
+    limit: int
+
+    @property
+    def label(self) -> str:
+        return programme_year_label(self.year)
+
+    @property
+    def free(self) -> int:
+        return max(self.limit - len(self.planned) - len(self.published) - len(self.held), 0)
+
+
+def year_slots(region: Region, years: list[int]) -> list[YearSlots]:
+    """The region's events (cancelled ones left out: they free their slot) in each programme
+    year, read with one query."""
+    today = today_in_london()
+    events = list(
+        db.session.scalars(
+            select(NetworkEvent)
+            .where(
+                NetworkEvent.region_id == region.id,
+                NetworkEvent.programme_year.in_(years),
+                NetworkEvent.state != EventState.CANCELLED,
+            )
+            .order_by(NetworkEvent.event_date, NetworkEvent.start_time, NetworkEvent.id)
+        )
+    )
+    found = []
+    for year in years:
+        of_year = [e for e in events if e.programme_year == year]
+        found.append(
+            YearSlots(
+                year,
+                [e for e in of_year if e.is_draft],
+                [e for e in of_year if e.is_published and e.event_date >= today],
+                [e for e in of_year if e.is_published and e.event_date < today],
+                events_limit(),
+            )
+        )
+    return found
+
+
+def events_used_by_region(year: int) -> dict[int, int]:
+    """How many events each region has planned (not cancelled) in the programme year."""
+    rows = db.session.execute(
+        select(NetworkEvent.region_id, func.count())
+        .where(NetworkEvent.programme_year == year, NetworkEvent.state != EventState.CANCELLED)
+        .group_by(NetworkEvent.region_id)
+    )
+    return {region_id: count for region_id, count in rows}

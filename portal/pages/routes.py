@@ -4,11 +4,14 @@ from collections.abc import Callable
 
 from flask import jsonify
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
+from portal.auth.permissions import signed_in
 from portal.database import database_is_reachable
 from portal.events.service import upcoming_events
 from portal.extensions import csrf, limiter
 from portal.pages import bp
+from portal.pages.home import role_home
 from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for
 from portal.stories.service import latest_stories
@@ -32,6 +35,9 @@ INFORMATION_PAGES = {
 @bp.get("/")
 @public_page("regions", "trusts", "network_events", "registrations", "stories")
 def home() -> ResponseReturnValue:
+    """Visitors get the programme's front page; a signed-in person, what needs doing now."""
+    if signed_in(current_user):
+        return role_home(current_user)
     events = upcoming_events(4)
     return render(
         "pages/home.jinja",

@@ -18,7 +18,7 @@ from portal.auth.permissions import is_staff_of, signed_in
 from portal.database import write_transaction
 from portal.events import signals
 from portal.events.locks import lock_event
-from portal.events.models import NetworkEvent
+from portal.events.models import EventState, NetworkEvent
 from portal.events.service import can_manage_region
 from portal.extensions import db, utcnow
 from portal.regions.models import Trust
@@ -30,6 +30,7 @@ from portal.registrations.models import (
     RegistrationState,
     new_self_service_key,
 )
+from portal.web.dates import today_in_london
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -524,3 +525,110 @@ def events_attended_by(trust: Trust) -> list[NetworkEvent]:
             .order_by(NetworkEvent.event_date, NetworkEvent.id)
         )
     )
+
+
+# --- A trust's people at events ------------------------------------------------------------------
+
+
+def waiting_positions(event_ids: list[int]) -> dict[int, int]:
+    """Each waiting registration's place in its event's queue (1 is next), by registration id:
+    the order `promote_waiting` offers places in."""
+    if not event_ids:
+        return {}
+    rows = db.session.execute(
+        select(Registration.id, Registration.event_id)
+        .where(
+            Registration.event_id.in_(event_ids),
+            Registration.state == RegistrationState.WAITLISTED,
+        )
+        .order_by(Registration.event_id, Registration.waitlisted_at, Registration.id)
+    )
+    positions: dict[int, int] = {}
+    queue_length: Counter[int] = Counter()
+    for registration_id, event_id in rows:
+        queue_length[event_id] += 1
+        positions[registration_id] = queue_length[event_id]
+    return positions
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Someone on a waiting list: their place in the queue and why they wait."""
+
+    registration: Registration
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrustPlaces:
+    """One trust's people at one event, and the places the event and the trust have left."""
+
+    event: NetworkEvent
+    places: Places
+    confirmed: list[Registration]
+    waiting: list[Waiting]
+    #: How many more of the trust's people would be confirmed if booked now.
+    trust_left: int
+
+    @property
+    def trust_confirmed(self) -> int:
+        return len(self.confirmed)
+
+
+def waiting_reason(event: NetworkEvent, places: Places, trust_confirmed: int) -> str:
+    """Why the trust's waiting people wait, in the words a booker needs."""
+    if places.left == 0:
+        return "the event is full"
+    if event.trust_cap is not None and trust_confirmed >= event.trust_cap:
+        return f"your trust has used its {event.trust_cap} places"
+    return "a place is free: the coordinator will offer it in turn"
+
+
+def trust_places_at(events: list[NetworkEvent], trust: Trust) -> dict[int, TrustPlaces]:
+    """For each event, the trust's confirmed and waiting people (with their places in the
+    queue) and the places left to the trust, read with three queries for any number of events."""
+    ids = [event.id for event in events]
+    counted = places_for(events)
+    mine: dict[int, list[Registration]] = {event_id: [] for event_id in ids}
+    if ids:
+        for registration in db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id.in_(ids),
+                Registration.trust_id == trust.id,
+                Registration.state.in_(ACTIVE_STATES),
+            )
+            .order_by(Registration.attendee_name, Registration.id)
+        ):
+            mine[registration.event_id].append(registration)
+    positions = waiting_positions(ids)
+    found = {}
+    for event in events:
+        confirmed = [r for r in mine[event.id] if r.is_confirmed]
+        places = counted[event.id]
+        left = places.left
+        if event.trust_cap is not None:
+            left = max(min(left, event.trust_cap - len(confirmed)), 0)
+        reason = waiting_reason(event, places, len(confirmed))
+        waiting = sorted(
+            (Waiting(r, positions[r.id], reason) for r in mine[event.id] if r.is_waitlisted),
+            key=lambda w: w.position,
+        )
+        found[event.id] = TrustPlaces(event, places, confirmed, waiting, left)
+    return found
+
+
+def upcoming_bookings_by_region() -> dict[int, int]:
+    """Confirmed places at published events still to come, added up by the events' region."""
+    rows = db.session.execute(
+        select(NetworkEvent.region_id, func.count())
+        .join(Registration, Registration.event_id == NetworkEvent.id)
+        .where(
+            NetworkEvent.state == EventState.PUBLISHED,
+            NetworkEvent.event_date >= today_in_london(),
+            Registration.state == RegistrationState.CONFIRMED,
+        )
+        .group_by(NetworkEvent.region_id)
+    )
+    return {region_id: count for region_id, count in rows}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, case, exists, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 
 from portal.audit.service import record
 from portal.auth.permissions import is_staff_of, manages_region, signed_in
@@ -418,3 +418,16 @@ def events_of(stories: list[Story]) -> dict[int, NetworkEvent]:
     return {
         e.id: e for e in db.session.scalars(select(NetworkEvent).where(NetworkEvent.id.in_(ids)))
     }
+
+
+def story_counts_by_region() -> dict[int, dict[StoryState, int]]:
+    """How many stories each region's trusts have in each state, in one query."""
+    rows = db.session.execute(
+        select(Trust.region_id, Story.state, func.count())
+        .join(Story.trust)
+        .group_by(Trust.region_id, Story.state)
+    )
+    counts: dict[int, dict[StoryState, int]] = {}
+    for region_id, state, count in rows:
+        counts.setdefault(region_id, dict.fromkeys(StoryState, 0))[StoryState(state)] = count
+    return counts

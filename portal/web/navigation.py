@@ -4,6 +4,9 @@ A feature declares its links where its pages are (`navigation_link(...)` in its 
 the text, a place in the order (lower first: public pages 10–50, a role's own pages 60–190,
 Contact last), the address for the person looking (None when the link is not for them), and
 the endpoints of the pages under it, where the link is shown as the current section.
+
+A signed-in person's own links come before the public ones: they are what that person came
+for, and on a phone the header shows only the first few links before "More".
 """
 
 from __future__ import annotations
@@ -45,10 +48,22 @@ def to(endpoint: str, **values: Any) -> Callable[[Any], str | None]:
     return lambda _person: url_for(endpoint, **values)
 
 
+#: The places of a role's own links; below them the public pages, above them Contact.
+OWN_PLACES = range(60, 1000)
+
+
+def _order(link: NavigationLink, own_first: bool) -> tuple[int, int, str]:
+    if not own_first:
+        return (0, link.place, link.text)
+    group = 0 if link.place in OWN_PLACES else 1 if link.place < OWN_PLACES.start else 2
+    return (group, link.place, link.text)
+
+
 def navigation_items() -> list[dict[str, Any]]:
     """The header's links for the person looking, in order, with the current one marked."""
     items = []
-    for link in sorted(_links.values(), key=lambda link: (link.place, link.text)):
+    own_first = bool(current_user.is_authenticated)
+    for link in sorted(_links.values(), key=lambda link: _order(link, own_first)):
         href = link.address(current_user)
         if href is None:
             continue

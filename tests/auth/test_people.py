@@ -74,7 +74,7 @@ def test_an_admin_invites_a_coordinator_who_accepts_and_signs_in(
             "csrf_token": token,
         },
     )
-    assert accepted.status_code == 303 and accepted.headers["Location"] == "/account"
+    assert accepted.status_code == 303 and accepted.headers["Location"] == "/"
     assert "Welcome. Your account is ready" in visitor.get("/account").get_data(as_text=True)
     again = visitor.get(link)
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)

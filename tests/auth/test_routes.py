@@ -42,7 +42,7 @@ def test_sign_in_with_the_right_password_opens_the_account_page(client: PortalCl
         data={"email": "  COORDINATOR@example.org ", "password": PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 303
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/"
     page = client.get("/account").get_data(as_text=True)
     assert "Your account" in page
     assert "NHS North West" in page
@@ -73,7 +73,7 @@ def test_sign_in_never_redirects_to_another_site(client: PortalClient, next_url:
         data={"email": user.email, "password": PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 303
-    assert response.headers["Location"] == "/account"
+    assert response.headers["Location"] == "/"
 
 
 def _failed_sign_in(client: PortalClient, email: str, password: str) -> str:
@@ -153,7 +153,7 @@ def test_successful_sign_in_over_htmx_reloads_the_whole_page(client: PortalClien
         headers=HTMX,
     )
     assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == "/account"
+    assert response.headers["HX-Redirect"] == "/"
 
 
 def test_sign_in_starts_a_fresh_session(client: PortalClient) -> None:
@@ -510,4 +510,4 @@ def test_a_return_address_with_a_line_break_is_ignored_and_sign_in_works(
     )
     assert response.status_code == (204 if headers else 303)
     location = response.headers["HX-Redirect" if headers else "Location"]
-    assert location == "/account"
+    assert location == "/"

@@ -104,8 +104,10 @@ def problems_of(page: Page) -> PageProblems:
 
 
 def sign_in(page: Page, base_url: str, email: str, password: str) -> None:
-    """Sign in through the form, as a person would, and wait for the account page."""
-    page.goto(f"{base_url}/sign-in")
+    """Sign in through the form, as a person would, and wait for the account page (asked for as
+    the page to go on to, as a link to a signed-in page does; without it people land on their
+    home, which tests/browser/test_sign_in.py follows)."""
+    page.goto(f"{base_url}/sign-in?next=/account")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()

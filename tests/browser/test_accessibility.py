@@ -212,7 +212,7 @@ def signed_in(playwright_instance: Playwright, live_server: str) -> Iterator[Sig
                     "csrf_token": token.group(1),
                 },
             )
-            assert answer.ok and urlsplit(answer.url).path == "/account", answer.url
+            assert answer.ok and urlsplit(answer.url).path == "/", answer.url
             states[who] = (time.monotonic(), http.storage_state())
         return states[who][1]
 
@@ -311,6 +311,39 @@ def upload_robson_counts(page: Page) -> None:
     )
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
+
+
+TOOLKIT_HEADER = (
+    "pathway,characteristic_code,characteristic,position,position_label,position_description\n"
+)
+TOOLKIT_CSV = (
+    TOOLKIT_HEADER
+    + "vbac,VB1,Invented characteristic,1,Not yet,Invented description\n"
+    + "vbac,VB1,Invented characteristic,2,Always,Invented description\n"
+)
+TOOLKIT_BAD_CSV = TOOLKIT_HEADER + "caesarean,VB1,Invented characteristic,1,Not yet,\n"
+
+
+def choose_toolkit_file(page: Page, content: str) -> None:
+    page.locator("input[type=file]").set_input_files(
+        files=[{"name": "framework.csv", "mimeType": "text/csv", "buffer": content.encode()}]
+    )
+    page.get_by_role("button", name="Check the file").click()
+
+
+def upload_toolkit(page: Page) -> None:
+    choose_toolkit_file(page, TOOLKIT_CSV)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the new version")
+
+
+def upload_toolkit_with_bad_rows(page: Page) -> None:
+    choose_toolkit_file(page, TOOLKIT_BAD_CSV)
+
+
+def upload_toolkit_then_a_long_note(page: Page) -> None:
+    upload_toolkit(page)
+    page.get_by_label("Note about this version (optional)").fill("n" * 501)
+    page.get_by_role("button", name=re.compile(r"^Load version")).click()
 
 
 def ask_for_a_reset(page: Page) -> None:
@@ -499,6 +532,26 @@ VISITS: dict[str, Visit] = {
         "robson.region_report", "coordinator", args=lambda demo: {"slug": "north-east"}
     ),
     "robson-programme": Visit("robson.index", "admin"),
+    # The toolkit framework: read by everyone signed in; versions loaded by the programme team.
+    "toolkit": Visit("assessments.framework", "staff"),
+    "toolkit-version": Visit("assessments.version", "coordinator", args=lambda demo: {"number": 1}),
+    "toolkit-manage": Visit("assessments.manage", "admin"),
+    "toolkit-manage-errors": Visit(
+        "assessments.manage", "admin", act=press("Check the file"), errors=True
+    ),
+    "toolkit-bad-rows": Visit(
+        "assessments.manage", "admin", act=upload_toolkit_with_bad_rows, errors=True
+    ),
+    "toolkit-preview": Visit(
+        "assessments.import_preview", "admin", act=upload_toolkit, via="assessments.manage"
+    ),
+    "toolkit-preview-errors": Visit(
+        "assessments.import_preview",
+        "admin",
+        act=upload_toolkit_then_a_long_note,
+        errors=True,
+        via="assessments.manage",
+    ),
     "measures-region": Visit("measures.index", "coordinator"),
     "measures-programme": Visit("measures.index", "admin"),
     "story-draft": Visit("stories.story", "staff", args=story("draft_story")),

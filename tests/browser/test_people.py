@@ -300,7 +300,8 @@ def admin_invites_a_coordinator(page: Page, live_server: str, email: str, name: 
 
 
 def accept(page: Page, live_server: str, link: str, invited_name: str, name: str) -> None:
-    """Open an invitation link, set a name and password: signed in on the account page."""
+    """Open an invitation link, set a name and password: signed in, on the home page; the
+    account page shows the name chosen."""
     answer = page.goto(f"{live_server}{link}")
     assert answer is not None and answer.status == 200
     expect(heading(page)).to_have_text("Set up your account")
@@ -309,10 +310,11 @@ def accept(page: Page, live_server: str, link: str, invited_name: str, name: str
     set_password(page, NEW_PASSWORD)
     page.get_by_role("button", name="Create my account").click()
 
-    expect(page).to_have_url(f"{live_server}/account")
+    expect(page).to_have_url(f"{live_server}/")
     expect(success_banner(page)).to_contain_text(
         "Welcome. Your account is ready and you are signed in."
     )
+    page.goto(f"{live_server}/account")
     expect(summary_value(page, "Name")).to_have_text(name)
     expect(summary_value(page, "Role")).to_contain_text("SHA coordinator")
 
@@ -473,7 +475,7 @@ def test_an_invitation_link_works_once(
 
     fill_acceptance(first, "Ira Accepted")
     first.get_by_role("button", name="Create my account").click()
-    expect(first).to_have_url(f"{live_server}/account")
+    expect(first).to_have_url(f"{live_server}/")
 
     fill_acceptance(second, "Ira Again")
     with second.expect_response(lambda r: r.request.method == "POST") as answer:
@@ -570,8 +572,9 @@ def test_a_forgotten_password_is_reset_through_an_emailed_link(
     expect(heading(page)).to_have_text("Choose a new password")
     set_password(page, NEW_PASSWORD)
     page.get_by_role("button", name="Change password").click()
-    expect(page).to_have_url(f"{reset_server}/account")
+    expect(page).to_have_url(f"{reset_server}/")
     expect(success_banner(page)).to_contain_text("Your password has been changed.")
+    page.goto(f"{reset_server}/account")
     expect(summary_value(page, "E-mail address")).to_have_text(email)
     sign_out(page)
     sign_in(page, reset_server, email, NEW_PASSWORD)

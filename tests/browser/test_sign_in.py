@@ -24,10 +24,11 @@ def sign_in_and_out(page: Page, base_url: str) -> None:
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page).to_have_url(f"{base_url}/account")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    # People land on their home: for trust staff, their trust's events, places and stories.
+    expect(page).to_have_url(f"{base_url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your trust’s network")
     expect(page.get_by_text(f"You are signed in as {STAFF_NAME}.")).to_be_visible()
-    expect(page.locator("dl")).to_contain_text(STAFF_NAME)
+    expect(page.get_by_role("heading", name="Events open to your trust")).to_be_visible()
     expect(header.get_by_role("link", name=STAFF_NAME)).to_be_visible()
 
     header.get_by_role("button", name="Sign out").click()

@@ -1,5 +1,6 @@
-"""The header's navigation for each kind of person: the public links, then their role's own, then
-Contact; the section a page belongs to is marked."""
+"""The header's navigation for each kind of person: a signed-in person's own links first (on a
+phone the header shows only the first few), then the public ones, then Contact; a visitor's
+public links, then Contact; the section a page belongs to is marked."""
 
 from __future__ import annotations
 
@@ -15,35 +16,38 @@ PUBLIC = ["Events", "About", "Regions", "Trusts", "Stories"]
 EXPECTED = {
     "visitor": [*PUBLIC, "Contact"],
     "coordinator": [
-        *PUBLIC,
         "Your region",
         "Manage events",
         "Review stories",
         "Measures",
         "Robson groups",
+        "Toolkit",
         "Trust staff",
+        *PUBLIC,
         "Contact",
     ],
     "trust": [
-        *PUBLIC,
         "Your trust",
         "Your stories",
         "Bookings",
         "Measures",
         "Robson groups",
+        "Toolkit",
+        *PUBLIC,
         "Contact",
     ],
     "admin": [
-        *PUBLIC,
         "Manage events",
         "Review stories",
         "Measures",
         "Robson groups",
+        "Toolkit",
         "People",
         "Mail",
         "Privacy",
         "Directory",
         "Audit log",
+        *PUBLIC,
         "Contact",
     ],
 }
