@@ -7,6 +7,8 @@ a plain confirmation, so the event does not land in their own calendar.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from portal.events.calendar import event_location, invitation
 from portal.events.models import NetworkEvent, new_calendar_uid
 from portal.extensions import utcnow
@@ -121,7 +123,12 @@ def _to_booker(registration: Registration, kind: str, subject: str, opening: str
     )
 
 
-def booked(registration: Registration) -> None:
+#: Why a new booking went to the waiting list: the event was full, or the trust had used the
+#: places it may have at the event.
+WaitingBecause = Literal["full", "trust"]
+
+
+def booked(registration: Registration, waits_because: WaitingBecause | None = None) -> None:
     title = registration.event.title
     if registration.is_confirmed:
         _to_attendee(
@@ -138,19 +145,25 @@ def booked(registration: Registration) -> None:
             f"Place confirmed for {registration.attendee_name}: {title}",
             f"{registration.attendee_name} has a confirmed place. We have sent them a calendar invitation.",
         )
+        return
+    trust, cap = registration.trust.name, registration.event.trust_cap
+    if waits_because == "trust" and cap is not None:
+        why_attendee = f"the {cap} places each trust may have at this event are already taken by colleagues from {trust}"
+        why_booker = f"your trust has booked all {cap} of its places at this event"
     else:
-        _to_attendee(
-            registration,
-            "registration.waitlisted",
-            f"You are on the waiting list: {title}",
-            f"{registration.trust.name} asked for a place for you, but the places are taken, so you are on the waiting list. If a place comes free, it is offered in the order people joined the list and we will e-mail you.",
-        )
-        _to_booker(
-            registration,
-            "registration.waitlisted.booker",
-            f"{registration.attendee_name} is on the waiting list: {title}",
-            f"There was no place for {registration.attendee_name}, so they are on the waiting list. We will tell you both if a place comes free.",
-        )
+        why_attendee = why_booker = "the event is full"
+    _to_attendee(
+        registration,
+        "registration.waitlisted",
+        f"You are on the waiting list: {title}",
+        f"{trust} asked for a place for you, but {why_attendee}, so you are on the waiting list. If a place comes free, it is offered in the order people joined the list and we will e-mail you.",
+    )
+    _to_booker(
+        registration,
+        "registration.waitlisted.booker",
+        f"{registration.attendee_name} is on the waiting list: {title}",
+        f"There was no place for {registration.attendee_name}: {why_booker}. They are on the waiting list, and we will tell you both if a place comes free.",
+    )
 
 
 def promoted(registration: Registration) -> None:

@@ -19,6 +19,7 @@ from portal.registrations.service import (
     BookingError,
     book_places,
     booking_closed_reason,
+    bookings_by_event,
     can_book,
     change_attendee,
     event_for_attendee_manager,
@@ -28,6 +29,7 @@ from portal.registrations.service import (
     remove,
     set_attended,
     trust_places_left,
+    waiting_positions,
     withdraw,
 )
 from portal.web.csvtools import csv_download
@@ -155,6 +157,7 @@ def booked(event_id: int) -> ResponseReturnValue:
         "registrations/booked.jinja",
         event=event,
         registrations=registrations,
+        positions=waiting_positions([event.id]),
         reasons=result.get("reasons", {}),
         skipped=result.get("skipped", 0) if ids or result.get("event_id") == event.id else 0,
     )
@@ -172,13 +175,9 @@ def _trust_staff_only() -> None:
 @login_required
 def trust_bookings() -> ResponseReturnValue:
     _trust_staff_only()
-    registrations = db.session.scalars(
-        select(Registration)
-        .join(Registration.event)
-        .where(Registration.trust_id == current_user.trust_id)
-        .order_by(NetworkEvent.event_date.desc(), NetworkEvent.id, Registration.attendee_name)
-    ).all()
-    return render("registrations/trust_bookings.jinja", registrations=registrations)
+    return render(
+        "registrations/trust_bookings.jinja", bookings=bookings_by_event(current_user.trust)
+    )
 
 
 @bp.route("/bookings/<int:registration_id>/withdraw", methods=["GET", "POST"])
@@ -248,6 +247,7 @@ def self_service(token: str) -> ResponseReturnValue:
     return render(
         "registrations/self_service.jinja",
         registration=registration,
+        position=waiting_positions([registration.event_id]).get(registration.id),
         token=token,
         form=ConfirmForm(),
     )

@@ -7,7 +7,7 @@ bookings at the same moment cannot both take the last place.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -247,13 +247,16 @@ def book_places(
             )
             if entry is not None:
                 registration.calendar_uid, registration.calendar_sequence = entry
+            waits_because: messages.WaitingBecause | None = None
             if total >= event.capacity:
                 registration.state = RegistrationState.WAITLISTED
                 registration.waitlisted_at = now
+                waits_because = "full"
                 message = "On the waiting list: the event is full"
             elif event.trust_cap is not None and confirmed[trust.id] >= event.trust_cap:
                 registration.state = RegistrationState.WAITLISTED
                 registration.waitlisted_at = now
+                waits_because = "trust"
                 message = (
                     f"On the waiting list: your trust's {event.trust_cap} places are all taken"
                 )
@@ -271,7 +274,7 @@ def book_places(
                 actor,
                 state=registration.state.value,
             )
-            messages.booked(registration)
+            messages.booked(registration, waits_because)
             outcomes.append(BookingOutcome(attendee, registration, message))
         db.session.commit()
     return outcomes
@@ -570,6 +573,8 @@ class TrustPlaces:
     waiting: list[Waiting]
     #: How many more of the trust's people would be confirmed if booked now.
     trust_left: int
+    #: Bookings that ended: withdrawn, removed, or cancelled with the event.
+    ended: list[Registration] = field(default_factory=list)
 
     @property
     def trust_confirmed(self) -> int:
@@ -603,20 +608,72 @@ def trust_places_at(events: list[NetworkEvent], trust: Trust) -> dict[int, Trust
         ):
             mine[registration.event_id].append(registration)
     positions = waiting_positions(ids)
-    found = {}
-    for event in events:
-        confirmed = [r for r in mine[event.id] if r.is_confirmed]
-        places = counted[event.id]
-        left = places.left
-        if event.trust_cap is not None:
-            left = max(min(left, event.trust_cap - len(confirmed)), 0)
-        reason = waiting_reason(event, places, len(confirmed))
-        waiting = sorted(
-            (Waiting(r, positions[r.id], reason) for r in mine[event.id] if r.is_waitlisted),
-            key=lambda w: w.position,
+    return {
+        event.id: _trust_places(event, mine[event.id], counted[event.id], positions)
+        for event in events
+    }
+
+
+def _trust_places(
+    event: NetworkEvent,
+    registrations: list[Registration],
+    places: Places,
+    positions: dict[int, int],
+) -> TrustPlaces:
+    confirmed = [r for r in registrations if r.is_confirmed]
+    left = places.left
+    if event.trust_cap is not None:
+        left = max(min(left, event.trust_cap - len(confirmed)), 0)
+    reason = waiting_reason(event, places, len(confirmed))
+    waiting = sorted(
+        (Waiting(r, positions[r.id], reason) for r in registrations if r.is_waitlisted),
+        key=lambda w: w.position,
+    )
+    ended = [r for r in registrations if not r.is_active]
+    return TrustPlaces(event, places, confirmed, waiting, left, ended)
+
+
+@dataclass(frozen=True)
+class TrustBookings:
+    """A trust's bookings, event by event: events to come (soonest first), then past ones
+    (latest first)."""
+
+    upcoming: list[TrustPlaces]
+    past: list[TrustPlaces]
+
+
+def bookings_by_event(trust: Trust) -> TrustBookings:
+    """Every booking the trust has made, grouped by event, in four queries."""
+    registrations = list(
+        db.session.scalars(
+            select(Registration)
+            .join(Registration.event)
+            .where(Registration.trust_id == trust.id)
+            .order_by(Registration.attendee_name, Registration.id)
         )
-        found[event.id] = TrustPlaces(event, places, confirmed, waiting, left)
-    return found
+    )
+    events: dict[int, NetworkEvent] = {}
+    by_event: dict[int, list[Registration]] = {}
+    for registration in registrations:
+        events.setdefault(registration.event_id, registration.event)
+        by_event.setdefault(registration.event_id, []).append(registration)
+    counted = places_for(list(events.values()))
+    positions = waiting_positions(list(events))
+    today = today_in_london()
+    grouped = [
+        _trust_places(event, by_event[event_id], counted[event_id], positions)
+        for event_id, event in events.items()
+    ]
+    upcoming = sorted(
+        (g for g in grouped if g.event.event_date >= today),
+        key=lambda g: (g.event.event_date, g.event.start_time, g.event.id),
+    )
+    past = sorted(
+        (g for g in grouped if g.event.event_date < today),
+        key=lambda g: (g.event.event_date, g.event.start_time, g.event.id),
+        reverse=True,
+    )
+    return TrustBookings(upcoming, past)
 
 
 def upcoming_bookings_by_region() -> dict[int, int]:

@@ -271,6 +271,11 @@ def row_of(page: Page, name: str) -> Locator:
     return page.get_by_role("row").filter(has_text=name)
 
 
+def booking_of(page: Page, name: str) -> Locator:
+    """A person on the trust's bookings page (one line each, grouped by event)."""
+    return page.locator(".portal-booking").filter(has_text=name)
+
+
 @dataclass(frozen=True)
 class Party:
     """Three people to book at a 2-place event: the third waits."""
@@ -351,9 +356,9 @@ def withdraw_the_first(page: Page, live_server: str, cast: Cast, party: Party) -
     expect(page).to_have_url(f"{live_server}/bookings")
     expect(heading(page)).to_have_text("Your trust's bookings")
     for name, status in zip(party.names, ("Confirmed", "Confirmed", "Waiting list"), strict=True):
-        expect(row_of(page, name)).to_contain_text(status)
+        expect(booking_of(page, name)).to_contain_text(status)
 
-    row_of(page, party.names[0]).get_by_role("link", name=re.compile(r"^Withdraw")).click()
+    booking_of(page, party.names[0]).get_by_role("link", name=re.compile(r"^Withdraw")).click()
     expect(page).to_have_url(re.compile(r"/bookings/\d+/withdraw$"))
     expect(heading(page)).to_have_text(f"Withdraw {party.names[0]}?")
     expect(page.get_by_text("Their place will go to the next person")).to_be_visible()
@@ -361,9 +366,11 @@ def withdraw_the_first(page: Page, live_server: str, cast: Cast, party: Party) -
 
     expect(page).to_have_url(f"{live_server}/bookings")
     expect(success_banner(page)).to_contain_text(f"{party.names[0]}'s booking has been withdrawn.")
-    expect(row_of(page, party.names[0])).to_contain_text("Withdrawn")
+    # Folded away under "Withdrawn or removed".
+    expect(page.locator("details").filter(has_text="Withdrawn or removed (1)")).to_have_count(1)
+    expect(booking_of(page, party.names[0])).to_contain_text("Withdrawn")
     # The place went to the person who was waiting.
-    expect(row_of(page, party.names[2])).to_contain_text("Confirmed")
+    expect(booking_of(page, party.names[2])).to_contain_text("Confirmed")
 
 
 def check_in_and_undo(page: Page, live_server: str, cast: Cast, party: Party, *, js: bool) -> None:
@@ -619,14 +626,15 @@ def _booked(page: Page, base: str, scenery: Scenery, other: Cast) -> None:
     page.goto(f"{base}{other.event_path}/book")
     fill_person(page, 1, "Lee Booked", f"lee.{short_id()}@example.org")
     page.get_by_role("button", name="Book places", exact=True).click()
-    expect(heading(page)).to_have_text("What happened to each booking")
+    # Everyone booked has a place: the NHS confirmation panel says so.
+    expect(heading(page)).to_have_text("1 place booked")
 
 
 def _booked_reloaded(page: Page, base: str, scenery: Scenery, other: Cast) -> None:
     """The result page loaded whole (as without JavaScript), to judge its own markup."""
     _booked(page, base, scenery, other)
     page.reload()
-    expect(heading(page)).to_have_text("What happened to each booking")
+    expect(heading(page)).to_have_text("1 place booked")
     expect(page.locator("main .nhsuk-tag")).to_have_text("Confirmed")
 
 
@@ -748,11 +756,9 @@ def book_by_keyboard(
     emails = (f"kai.{tag}@example.org", f"lou.{tag}@example.org")
     sign_in(page, live_server, staff, PASSWORD)
 
-    # The header's "Regions", the region, its event, the event's "Book places".
-    follow(page, "Regions", "Regions")
-    follow(page, "NHS Yorkshire and the Humber", "NHS Yorkshire and the Humber")
-    follow(page, cast.title, re.compile(re.escape(cast.title)))
-    follow(page, "Book places", "Book places")
+    # The header's home link, then "Book places" beside the event on the trust's home.
+    follow(page, "NHS Caesarean section network", "Your trust’s network")
+    follow(page, f"Book places at {cast.title}", "Book places")
     expect(page).to_have_url(f"{live_server}{cast.event_path}/book")
 
     # The form in reading order: the person's fields, "Add another person", "Book places".
@@ -802,7 +808,7 @@ def book_by_keyboard(
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(f"{live_server}{cast.event_path}/booked")
-    expect(heading(page)).to_have_text("What happened to each booking")
+    expect(heading(page)).to_have_text(f"{len(names)} places booked")
     expect(page).not_to_have_title(re.compile(r"^Error: "))
     results = page.locator("main").get_by_role("listitem")
     for name in names:

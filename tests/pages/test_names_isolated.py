@@ -108,6 +108,7 @@ PAGES: dict[str | None, list[str]] = {
         "/stories/{story}",
     ],
     "coordinator": [
+        "/",
         "/manage/events?region=london",
         "/events/{event}/attendees",
         "/registrations/{registration}/remove",
@@ -115,6 +116,7 @@ PAGES: dict[str | None, list[str]] = {
         "/account",
     ],
     "staff": [
+        "/",
         "/bookings",
         "/bookings/{registration}/withdraw",
         "/bookings/{registration}/change",
@@ -123,6 +125,7 @@ PAGES: dict[str | None, list[str]] = {
         "/account",
     ],
     "admin": [
+        "/",
         "/admin/trusts",
         "/admin/trusts/{trust}/edit",
         "/admin/regions",
