@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
+from portal.assessments.rounds import overdue_actions
 from portal.auth.models import User
 from portal.auth.people import invited_in_region
 from portal.events.service import (
@@ -46,6 +47,7 @@ def _trust_home(person: User) -> ResponseReturnValue:
         events=events,
         at=trust_places_at(events, trust),
         stories=[s for s in trust_stories(trust) if s.state in IN_PROGRESS],
+        overdue_actions=overdue_actions(trust),
     )
 
 
