@@ -31,6 +31,8 @@ from flask import Flask, url_for
 from sqlalchemy import Connection, select
 from werkzeug.test import TestResponse
 
+from portal.assessments.models import ParticipantRole
+from portal.assessments.rounds import ActionValues, add_action
 from portal.assessments.service import apply_import, plan_import
 from portal.auth.models import Role, User
 from portal.auth.people import invite
@@ -39,7 +41,7 @@ from portal.measures.service import mark_change, record_month
 from portal.registrations.service import book_places
 from portal.robson.service import record_month as record_robson_month
 from portal.stories.service import submit
-from tests.assessments.helpers import framework_csv
+from tests.assessments.helpers import begin, completed, framework_csv
 from tests.client import HTMX, PortalClient
 from tests.events.helpers import form_data as event_form_data
 from tests.factories import draft, make_event, make_trust, make_user, published
@@ -171,6 +173,16 @@ ROBSON_FORM = {
     **{f"caesareans_{code}": str(cs) for code, (_, cs) in ROBSON_COUNTS.items()},
 }
 
+DONE_ROUND = {"ods_code": "owner_trust_code", "round_id": "done_round"}
+OPEN_ROUND = {"ods_code": "owner_trust_code", "round_id": "open_round"}
+ROUND_FORM = {
+    "held_on-day": "14",
+    "held_on-month": "3",
+    "held_on-year": "2026",
+    "participants": "midwife",
+    "pathways": "vbac",
+}
+
 EVENT_FORM = {**event_form_data(), "region": "north-east"}
 STORY_FORM = story_form_data()
 BOOKING_FORM = {
@@ -259,6 +271,7 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
         owned("region", args=PUBLISHED_EVENT, data=EVENT_FORM),
     ),
     "events.publish": owned("region", args=DRAFT_EVENT),
+    "events.tell": owned("region", args=PUBLISHED_EVENT),
     "events.cancel": (
         owned("region", args=PUBLISHED_EVENT, data={"reason": "The venue has closed."}),
         owned("region", args=DRAFT_EVENT, data={"reason": "The venue has closed."}),
@@ -397,6 +410,30 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
     "assessments.manage": admin_only(),
     "assessments.import_preview": admin_only(args={"upload_id": "no_upload"}),
     "assessments.import_apply": admin_only(args={"upload_id": "no_upload"}),
+    # A trust's self-assessment: its staff's alone, pages and htmx (not yet shared with anyone).
+    "assessments.rounds": owned("trust", admin=404, args=OWNER_TRUST),
+    "assessments.start_round": owned("trust", admin=404, args=OWNER_TRUST, data=ROUND_FORM),
+    "assessments.round": (
+        owned("trust", admin=404, args=DONE_ROUND),
+        owned("trust", admin=404, args=OPEN_ROUND),
+    ),
+    "assessments.answer": (
+        owned("trust", admin=404, args={**OPEN_ROUND, "pathway": "vbac_slug"}),
+        owned("trust", admin=404, args={**DONE_ROUND, "pathway": "vbac_slug"}),
+    ),
+    "assessments.autosave": owned(
+        "trust",
+        anonymous=SIGN_IN_KEEPING_PAGE,
+        admin=404,
+        args={**OPEN_ROUND, "pathway": "vbac_slug"},
+    ),
+    "assessments.complete": owned("trust", admin=404, args=OPEN_ROUND),
+    "assessments.priorities": owned("trust", admin=404, args=DONE_ROUND),
+    "assessments.actions": owned("trust", admin=404, args=DONE_ROUND),
+    "assessments.edit_action": owned(
+        "trust", admin=404, args={"ods_code": "owner_trust_code", "action_id": "round_action"}
+    ),
+    "assessments.compare": owned("trust", admin=404, args=OPEN_ROUND),
     "admin.mail": admin_only(),
     "admin.retry_mail": admin_only(args={"message_id": "failed_message"}),
     "admin.privacy": admin_only(data={"email": "nobody.here@nhs.example"}),
@@ -449,6 +486,16 @@ def build_world() -> World:
     record_robson_month(owner_trust, date(2024, 3, 1), ROBSON_COUNTS, actor=staff)
     change = mark_change(owner_trust, date(2024, 1, 1), "Matrix mark", actor=staff)
     toolkit = apply_import(plan_import(framework_csv()), people["admin"], "matrix.csv")
+    done_round = completed(
+        staff, {"VB1": (1, 3), "VB2": (2, 2), "FP1": (2, 4)}, held_on=date(2025, 9, 1)
+    )
+    round_action = add_action(
+        done_round,
+        done_round.answers[0].id,
+        ActionValues("Matrix action", ParticipantRole.MIDWIFE, date(2026, 1, 1)),
+        actor=staff,
+    )
+    open_round = begin(staff)  # later: compared with the completed one
     db.session.commit()
     values = {
         "region_slug": "north-east",
@@ -470,6 +517,10 @@ def build_world() -> World:
         "measure": "total-cs",
         "toolkit_version": toolkit.number,
         "no_toolkit_version": toolkit.number + 1,
+        "done_round": done_round.id,
+        "open_round": open_round.id,
+        "round_action": round_action.id,
+        "vbac_slug": "vbac",
     }
     db.session.commit()
     return World(people, values)

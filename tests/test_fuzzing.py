@@ -54,8 +54,11 @@ from sqlalchemy.engine import Connection
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from portal.assessments.models import ParticipantRole
+from portal.assessments.rounds import ActionValues, add_action
+from portal.assessments.service import current_version
 from portal.auth import tokens
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.auth.service import create_user
 from portal.extensions import db, limiter
 from portal.mail.models import MailStatus
@@ -67,6 +70,7 @@ from portal.robson.service import record_month as record_robson_month
 from portal.stories.models import Measure, Pathway
 from portal.stories.service import submit
 from portal.web import uploads
+from tests.assessments.helpers import answer, begin, by_code, completed, load_framework
 from tests.client import PortalClient
 from tests.events.helpers import future
 from tests.factories import PASSWORD, draft, make_event, make_trust, make_user, published
@@ -582,6 +586,12 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> World:
 
     event = make_event(coordinator, "london", publish=True, capacity=3, title="Sharing VBAC")
     draft_event = make_event(coordinator, "london", title="A draft still being planned")
+    # An event that has taken place, which a story may say it was presented at.
+    held_event = make_event(coordinator, "london", publish=True, title="Held in the spring")
+    held_event.event_date = date.today() - timedelta(days=40)
+    held_event.registration_deadline = held_event.event_date - timedelta(days=1)
+    held_event.programme_year -= 1  # last year's: London may still plan events this year
+    held_event.slot = 100  # slots need only be unique here
     outcomes = book(event, staff, 1, 2, 3, 4)
     confirmed, waiting = outcomes[0].registration, outcomes[3].registration
     assert confirmed.is_confirmed and waiting.is_waitlisted
@@ -618,6 +628,7 @@ def world(app: Flask, monkeypatch: pytest.MonkeyPatch) -> World:
         "reset": reset,
         "event": event.id,
         "draft_event": draft_event.id,
+        "held_event": held_event.id,
         "confirmed": confirmed.id,
         "waiting": waiting.id,
         "self_service": self_service_token(confirmed),
@@ -777,9 +788,9 @@ def story_fields(w: World) -> dict[str, Field]:
         "pathways": Field("multi", ["first-pregnancy", "vbac"], PATHWAYS),
         "event": Field(
             "choice",
-            str(w.ids["event"]),
-            ("", str(w.ids["event"])),
-            near=(str(w.ids["draft_event"]), "0", "-1", str(10**20)),
+            str(w.ids["held_event"]),
+            ("", str(w.ids["held_event"])),
+            near=(str(w.ids["draft_event"]), str(w.ids["event"]), "0", "-1", str(10**20)),
         ),
         "action": Field("choice", "save", ("save", "preview")),
     }
@@ -984,6 +995,79 @@ def upload_toolkit_first(
     return path
 
 
+#: A trust's self-assessment: each characteristic of the test framework, its positions given.
+ROUND_POSITIONS = {"VB1": (1, 3), "VB2": (2, 2), "FP1": (2, 4)}
+ANSWER = re.compile(r"^(current|aspired|evidence)-(VB1|VB2|FP1)$")
+
+
+def rounds_first(*paths: str, open_round: bool = True, answered: bool = False) -> Any:
+    """A self-assessment of RT1's (the framework loaded, a completed round with an action, and
+    unless said a round in progress) made in the example; the drawn setup picks one of `paths`
+    ({done}, {open}, {action} filled in), and fields named by characteristic code
+    (`current-VB1`, the value `answer:VB1`) get the ids of this example's rows."""
+
+    def prepare(
+        client: PortalClient, csrf: str, w: World, variant: Any, submission: dict[str, Any]
+    ) -> str:
+        if current_version() is None:
+            load_framework()
+        staff = db.session.get(User, w.ids["staff"])
+        assert staff is not None
+        done = completed(staff, ROUND_POSITIONS, held_on=date(2025, 9, 1))
+        answers = by_code(done)
+        action = add_action(
+            done,
+            answers["VB1"].id,
+            ActionValues("Audit VBAC talks", ParticipantRole.OBSTETRICIAN, date(2026, 6, 1)),
+            actor=staff,
+        )
+        ids = {"done": done.id, "action": action.id, "open": 0}
+        if open_round:
+            in_progress = begin(staff)
+            if answered:
+                answer(in_progress, staff, dict(ROUND_POSITIONS))
+            ids["open"] = in_progress.id
+            answers = by_code(in_progress)
+        values = {f"answer:{code}": str(a.id) for code, a in by_code(done).items()}
+
+        def filled(value: Any) -> Any:
+            if isinstance(value, list):
+                return [filled(v) for v in value]
+            return values.get(value, value) if isinstance(value, str) else value
+
+        for key in list(submission):
+            value = filled(submission.pop(key))
+            found = ANSWER.match(key)
+            if found:
+                key = f"{found.group(1)}-{answers[found.group(2)].characteristic_id}"
+            submission[key] = value
+        return paths[(variant or 0) % len(paths)].format(**ids)
+
+    return prepare
+
+
+def answer_fields(w: World) -> dict[str, Field]:
+    positions = ("1", "2", "3", "4")
+    out: dict[str, Field] = {}
+    for code, (now, aim) in ROUND_POSITIONS.items():
+        out[f"current-{code}"] = Field("choice", str(now), positions, near=("0", "5", "-1"))
+        out[f"aspired-{code}"] = Field("choice", str(aim), positions, near=("0", "5", "11"))
+        out[f"evidence-{code}"] = Field("text", "Audit of 40 sets of notes", near=("x" * 1001,))
+    return out
+
+
+def action_fields(w: World) -> dict[str, Field]:
+    return {
+        "what": Field("text", "Audit every VBAC decision", near=("x" * 501, " ")),
+        "owner_role": Field("choice", "midwife", ("", *(r.value for r in ParticipantRole))),
+        "due_on": Field("date", date(2026, 9, 30)),
+        "status": Field("choice", "in-progress", ("not-started", "in-progress", "done", "dropped")),
+    }
+
+
+ROUND_VARIANTS = st.one_of(st.none(), st.integers(0, 2))
+
+
 FROM_PREVIEW = "(the fingerprint the preview shows)"
 FINGERPRINT = re.compile(r'name="fingerprint" type="hidden" value="([0-9a-f]*)"')
 CSV_ROWS = st.lists(
@@ -1166,6 +1250,13 @@ FORMS: list[Form] = [
         "events.publish",
         ("coordinator",),
         _path("/events/{}/publish", "draft_event", "event"),
+        lambda w: {"tell_trusts": Field("check", "y")},
+    ),
+    Form(
+        "event-tell-trusts",
+        "events.tell",
+        ("coordinator",),
+        _path("/events/{}/tell-trusts", "event"),
     ),
     Form(
         "event-cancel",
@@ -1437,6 +1528,111 @@ FORMS: list[Form] = [
         },
         setup=st.one_of(st.none(), TOOLKIT_ROWS),
         prepare=upload_toolkit_first,
+    ),
+    # A trust's self-assessment: its rounds, answers as they go, priorities and actions
+    Form(
+        "round-start",
+        "assessments.start_round",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/new"],
+        lambda w: {
+            "held_on": Field("date", date(2026, 3, 14)),
+            "participants": Field(
+                "multi", ["midwife", "service-user"], tuple(r.value for r in ParticipantRole)
+            ),
+            "pathways": Field("multi", ["vbac"], ("vbac", "first-pregnancy", "top-ten")),
+        },
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/new", "/trusts/RT2/assessments/new", open_round=False
+        ),
+    ),
+    Form(
+        "round-answers",
+        "assessments.answer",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/0/vbac"],
+        answer_fields,
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/{open}/vbac",
+            "/trusts/RT1/assessments/{done}/vbac",
+            "/trusts/RT1/assessments/{open}/top-ten",
+        ),
+    ),
+    Form(
+        "round-autosave",
+        "assessments.autosave",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/0/vbac/autosave"],
+        answer_fields,
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/{open}/first-pregnancy/autosave",
+            "/trusts/RT1/assessments/{done}/vbac/autosave",
+            "/trusts/RT2/assessments/{open}/vbac/autosave",
+        ),
+    ),
+    Form(
+        "round-complete",
+        "assessments.complete",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/0/complete"],
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/{open}/complete",
+            "/trusts/RT1/assessments/{done}/complete",
+            "/trusts/RT2/assessments/{open}/complete",
+            answered=True,
+        ),
+    ),
+    Form(
+        "round-priorities",
+        "assessments.priorities",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/0/priorities"],
+        lambda w: {
+            "priorities": Field(
+                "multi", ["answer:VB1", "answer:FP1"], ("answer:VB1", "answer:VB2", "answer:FP1")
+            )
+        },
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/{done}/priorities",
+            "/trusts/RT1/assessments/{open}/priorities",
+            "/trusts/RT2/assessments/{done}/priorities",
+        ),
+    ),
+    Form(
+        "round-action-add",
+        "assessments.actions",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/0/actions"],
+        lambda w: {
+            "characteristic": Field(
+                "choice", "answer:FP1", ("", "answer:VB1", "answer:VB2", "answer:FP1")
+            ),
+            **action_fields(w),
+        },
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/{done}/actions",
+            "/trusts/RT1/assessments/{open}/actions",
+            "/trusts/RT2/assessments/{done}/actions",
+        ),
+    ),
+    Form(
+        "round-action-edit",
+        "assessments.edit_action",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/actions/0"],
+        action_fields,
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/actions/{action}?round={open}",
+            "/trusts/RT1/assessments/actions/{action}?round=nonsense",
+            "/trusts/RT2/assessments/actions/{action}",
+        ),
     ),
     # The programme team's directory, mail and privacy
     Form("trust-new", "admin.new_trust", ("admin",), lambda w: ["/admin/trusts/new"], trust_fields),

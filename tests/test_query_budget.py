@@ -59,6 +59,7 @@ PAGES = [
     ("trust", "/stories/mine"),
     ("trust", "/account"),
     ("coordinator", "/manage/events"),
+    ("admin", "/manage/events"),
     ("coordinator", "/events/{event}/attendees"),
     ("coordinator", "/events/{event}/attendees.csv"),
     ("coordinator", "/stories/review"),

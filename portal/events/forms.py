@@ -165,6 +165,10 @@ class EventForm(PortalForm):
         }
 
 
+class PublishForm(PortalForm):
+    tell_trusts = BooleanField("Tell the trusts that can book, by e-mail", default=True)
+
+
 class CancelForm(PortalForm):
     reason = TextAreaField(
         "Reason for cancelling",

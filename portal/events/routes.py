@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from portal.auth.permissions import signed_in
 from portal.events import bp, calendar_links
-from portal.events.forms import CancelForm, EventForm
+from portal.events.forms import CancelForm, EventForm, PublishForm
 from portal.events.service import (
     EventError,
     NoEventsLeft,
@@ -18,6 +18,8 @@ from portal.events.service import (
     manageable_regions,
     no_events_left_message,
     publish_event,
+    tell_trusts,
+    trust_staff_to_tell,
     update_event,
     validate_event_values,
 )
@@ -79,7 +81,7 @@ def new() -> ResponseReturnValue:
     region = _region_for_new_event(regions, form)
     if len(regions) > 1 and request.method == "GET":
         form.region.data = region.slug
-    year = request.args.get("year", type=int) or programme_year(today_in_london())
+    year = _chosen_year()
     status = 200
     if request.method == "POST":
         region = _region_for_new_event(regions, form)
@@ -109,6 +111,14 @@ def new() -> ResponseReturnValue:
         full_message=no_events_left_message(current) if current.remaining == 0 else None,
         event=None,
     )
+
+
+def _chosen_year() -> int:
+    """The programme year the coordinator is planning for: the one the page was opened for
+    (`?year=`), kept in the form when it is sent; this year when none or an unlikely one."""
+    current = programme_year(today_in_london())
+    asked = request.form.get("year", type=int) or request.args.get("year", type=int)
+    return asked if asked is not None and current <= asked <= current + 5 else current
 
 
 def _add_rule_errors(form: EventForm) -> bool:
@@ -152,20 +162,54 @@ def edit(event_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/events/<int:event_id>/publish")
+@bp.route("/events/<int:event_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(event_id: int) -> ResponseReturnValue:
+    """Publishing asks first, and offers to tell the trusts that can book."""
     found = found_or_404(event_for_manager(current_user, event_id))
-    form = ConfirmForm()
+    if not found.is_draft:
+        return redirect_after_post(url_for("events.event", event_id=found.id))
+    form = PublishForm()
+    if request.method == "GET":
+        return render(
+            "events/publish.jinja", form=form, event=found, people=len(trust_staff_to_tell(found))
+        )
     if not form.validate():
         abort(400)
     try:
         publish_event(found, actor=current_user)
     except EventError as exc:
         flash(str(exc), "error")
-    else:
-        flash("The event is published. Everyone can now see it.", "success")
+        return redirect_after_post(url_for("events.event", event_id=found.id))
+    told = _told(tell_trusts(found, actor=current_user)) if form.tell_trusts.data else ""
+    flash(f"The event is published. Everyone can now see it. {told}".strip(), "success")
     return redirect_after_post(url_for("events.event", event_id=found.id))
+
+
+@bp.post("/events/<int:event_id>/tell-trusts")
+@login_required
+def tell(event_id: int) -> ResponseReturnValue:
+    """Tell the trusts about an event published without telling them (once per event)."""
+    found = found_or_404(event_for_manager(current_user, event_id))
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    try:
+        told = tell_trusts(found, actor=current_user)
+    except EventError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_told(told), "success")
+    return redirect_after_post(url_for("events.event", event_id=found.id))
+
+
+def _told(count: int | None) -> str:
+    if count is None:
+        return "The trusts had already been told."
+    if count == 0:
+        return "No one books for the trusts that can come yet, so no one was told."
+    people = "person" if count == 1 else "people"
+    return f"{count} {people} who book for the trusts that can come have been told by e-mail."
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])

@@ -4,29 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import changes, record
+from portal.auth.models import Role, User
 from portal.auth.permissions import manages_region, signed_in
 from portal.database import TryAgain, paginate, write_transaction
 from portal.events import signals
 from portal.events.locks import lock_event
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
-from portal.regions.models import Region
+from portal.mail.service import queue_message
+from portal.regions.models import Region, Trust
 from portal.web.dates import (
     clock_change_problem,
+    long_date,
     programme_year,
     programme_year_label,
+    short_time,
     today_in_london,
 )
-
-if TYPE_CHECKING:
-    from portal.auth.models import User
+from portal.web.urls import absolute_url
 
 # Changes to these fields are ones a calendar must see: they raise the event's SEQUENCE.
 CALENDAR_FIELDS = (
@@ -430,19 +432,18 @@ def upcoming_events(
     return list(db.session.scalars(query))
 
 
-def region_events_for_manager(region: Region) -> list[NetworkEvent]:
-    """Every event of the region, drafts included: this year's and later first, then the past."""
+def region_events_for_manager(region: Region | None) -> list[NetworkEvent]:
+    """Every event of the region (of every region when None), drafts included: this year's and
+    later first, then the past."""
     today = today_in_london()
     current = programme_year(today)
+    query = select(NetworkEvent).where(
+        or_(NetworkEvent.programme_year >= current, and_(NetworkEvent.event_date >= today))
+    )
+    if region is not None:
+        query = query.where(NetworkEvent.region_id == region.id)
     return list(
-        db.session.scalars(
-            select(NetworkEvent)
-            .where(NetworkEvent.region_id == region.id)
-            .where(
-                or_(NetworkEvent.programme_year >= current, and_(NetworkEvent.event_date >= today))
-            )
-            .order_by(NetworkEvent.event_date, NetworkEvent.start_time)
-        )
+        db.session.scalars(query.order_by(NetworkEvent.event_date, NetworkEvent.start_time))
     )
 
 
@@ -532,3 +533,81 @@ def events_used_by_region(year: int) -> dict[int, int]:
         .group_by(NetworkEvent.region_id)
     )
     return {region_id: count for region_id, count in rows}
+
+
+# --- Telling the trusts -------------------------------------------------------------------------
+
+
+def trust_staff_to_tell(event: NetworkEvent) -> list[User]:
+    """The people who book for the trusts that may book the event: the active staff (invitation
+    accepted) of the region's trusts, or of every trust when the event is open to all regions."""
+    query = (
+        select(User)
+        .join(Trust, User.trust_id == Trust.id)
+        .where(User.role == Role.TRUST, User.active.is_(True), User.password_hash.is_not(None))
+    )
+    if not event.open_to_all_regions:
+        query = query.where(Trust.region_id == event.region_id)
+    return list(db.session.scalars(query.order_by(User.email)))
+
+
+def tell_trusts(event: NetworkEvent, *, actor: User) -> int | None:
+    """E-mail the trusts that may book a published event that it is open for booking, once per
+    event: how many people were told, or None when they had been told already."""
+    if not can_manage_region(actor, event.region):
+        raise EventError("You can only tell trusts about your own region's events")
+    with write_transaction():
+        lock_event(event)
+        if not event.is_published:
+            raise EventError("Only a published event can be announced to the trusts")
+        if event.trusts_told_at is not None:
+            db.session.rollback()
+            return None
+        people = trust_staff_to_tell(event)
+        for person in people:
+            queue_message(
+                to=person.email,
+                subject=f"New network event: {event.title}",
+                text=announcement_text(event, person),
+                kind="event.announced",
+                related_type="event",
+                related_id=event.id,
+            )
+        event.trusts_told_at = utcnow()
+        record(
+            "event.trusts_told",
+            "event",
+            event.id,
+            actor=actor,
+            after={"people": len(people)},
+        )
+        db.session.commit()
+    return len(people)
+
+
+def announcement_text(event: NetworkEvent, person: User) -> str:
+    where = event.place_label
+    who = (
+        "every NHS trust in England"
+        if event.open_to_all_regions
+        else f"the trusts in {event.region.name}"
+    )
+    return "\n\n".join(
+        [
+            f"Dear {person.display_name},",
+            f"{event.region.name} has published a network event of the caesarean section "
+            f"improvement programme, open to {who}:",
+            "\n".join(
+                [
+                    event.title,
+                    f"{long_date(event.event_date)}, {short_time(event.start_time)} to "
+                    f"{short_time(event.end_time)} (UK time)",
+                    where,
+                    f"Booking closes on {long_date(event.registration_deadline)} at 11:59pm.",
+                ]
+            ),
+            event.summary,
+            f"See the event and book places for colleagues: {absolute_url('events.event', event_id=event.id)}",
+            "You are receiving this because you book places for your trust on the network portal.",
+        ]
+    )

@@ -14,6 +14,8 @@ from portal.events.service import (
     allowance,
     can_manage_region,
     event_for_viewer,
+    events_limit,
+    events_used_by_region,
     manageable_regions,
     past_region_events,
     public_events,
@@ -23,7 +25,7 @@ from portal.events.service import (
 from portal.regions.service import regions_in_order
 from portal.registrations.service import booking_closed_reason, can_book, places, places_for
 from portal.stories.service import latest_stories
-from portal.web.dates import programme_year, today_in_london
+from portal.web.dates import programme_year, programme_year_label, today_in_london
 from portal.web.forms import ConfirmForm
 from portal.web.htmx import render
 from portal.web.lookups import found_or_404
@@ -71,6 +73,10 @@ def event(event_id: int) -> ResponseReturnValue:
     )
 
 
+#: The region filter's value for every region at once (the programme team's view).
+ALL_REGIONS = "all"
+
+
 @bp.get("/manage/events")
 @login_required
 def manage() -> ResponseReturnValue:
@@ -79,8 +85,20 @@ def manage() -> ResponseReturnValue:
     if not regions:
         abort(403)
     slug = request.args.get("region", "")
-    region = next((r for r in regions if r.slug == slug), regions[0])
     year = programme_year(today_in_london())
+    if current_user.is_admin and slug in ("", ALL_REGIONS):
+        # The programme team see every region at once, and may choose one.
+        used = events_used_by_region(year)
+        return render(
+            "events/manage_all.jinja",
+            regions=regions,
+            events=(events := region_events_for_manager(None)),
+            places=places_for(events),
+            used=used,
+            limit=events_limit(),
+            year_label=programme_year_label(year),
+        )
+    region = next((r for r in regions if r.slug == slug), regions[0])
     return render(
         "events/manage.jinja",
         regions=regions,

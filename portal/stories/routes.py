@@ -203,7 +203,7 @@ def edit(story_id: int) -> ResponseReturnValue:
     if not found.is_editable:
         flash(f"This story is {found.state.label.lower()}, so it cannot be changed now.", "info")
         return redirect_after_post(url_for("stories.story", story_id=found.id))
-    form = StoryForm(events=event_choices(found.trust))
+    form = StoryForm(events=event_choices(found.trust, keep=found.event_id))
     preview = None
     status = 200
     if request.method == "GET":
@@ -232,7 +232,7 @@ def edit(story_id: int) -> ResponseReturnValue:
 def autosave(story_id: int) -> ResponseReturnValue:
     """Save the draft as it is written (htmx, after a pause in typing): answers with a status line."""
     found = found_or_404(story_for_writer(current_user, story_id))
-    form = StoryForm(events=event_choices(found.trust))
+    form = StoryForm(events=event_choices(found.trust, keep=found.event_id))
     if not found.is_editable:
         message = f"Not saved: this story is {found.state.label.lower()} now."
     elif not form.validate():

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 
 from portal.audit.service import record
 from portal.auth.permissions import is_staff_of, manages_region, signed_in
@@ -33,6 +33,7 @@ from portal.stories.models import (
     StoryState,
 )
 from portal.stories.search import matches, search_terms, title_matches
+from portal.web.dates import today_in_london
 
 if TYPE_CHECKING:
     from portal.auth.models import User
@@ -126,18 +127,22 @@ def problems_before_submitting(story: Story) -> dict[str, str]:
     return problems
 
 
-def event_choices(trust: Trust) -> list[NetworkEvent]:
-    """Events a trust's story may say it was presented at: its region's, and those open to all."""
+def event_choices(trust: Trust, keep: int | None = None) -> list[NetworkEvent]:
+    """Events a trust's story may say it was presented at: those that have taken place, of its
+    region or open to every region, the latest first. `keep` is the event the story already
+    names, offered whatever it is now (cancelled since, say), so that saving loses nothing."""
+    held = and_(
+        NetworkEvent.state == EventState.PUBLISHED,
+        NetworkEvent.event_date <= today_in_london(),
+        or_(
+            NetworkEvent.region_id == trust.region_id,
+            NetworkEvent.open_to_all_regions.is_(True),
+        ),
+    )
     return list(
         db.session.scalars(
             select(NetworkEvent)
-            .where(NetworkEvent.state != EventState.DRAFT)
-            .where(
-                or_(
-                    NetworkEvent.region_id == trust.region_id,
-                    NetworkEvent.open_to_all_regions.is_(True),
-                )
-            )
+            .where(or_(held, NetworkEvent.id == keep) if keep is not None else held)
             .order_by(NetworkEvent.event_date.desc(), NetworkEvent.id.desc())
         )
     )

@@ -31,6 +31,7 @@ from playwright.sync_api import Page, Playwright, StorageState, expect
 from sqlalchemy import select
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from portal.assessments.models import AssessmentRound, RoundAction
 from portal.auth import tokens
 from portal.auth.models import Role, User
 from portal.auth.service import create_user, find_by_email
@@ -400,6 +401,30 @@ def northgate_last_month(demo: Demo) -> dict[str, Any]:
     return {"ods_code": "ZD1", "month_text": month_key(last)}
 
 
+def northgate_round(complete: bool, **more: Any) -> Callable[[Demo], dict[str, Any]]:
+    """Northgate's completed self-assessment round, or its round in progress (the demo's)."""
+
+    def args(demo: Demo) -> dict[str, Any]:
+        done = AssessmentRound.completed_at.is_not(None)
+        found = db.session.scalar(
+            select(AssessmentRound.id).where(
+                AssessmentRound.trust_id == demo.trust_id, done if complete else ~done
+            )
+        )
+        assert found is not None, "the demo gives Northgate a completed round and one in progress"
+        return {"ods_code": "ZD1", "round_id": found, **more}
+
+    return args
+
+
+def northgate_action(demo: Demo) -> dict[str, Any]:
+    found = db.session.scalar(
+        select(RoundAction.id).where(RoundAction.trust_id == demo.trust_id).limit(1)
+    )
+    assert found is not None
+    return {"ods_code": "ZD1", "action_id": found}
+
+
 def confirmed(demo: Demo) -> dict[str, Any]:
     return {"registration_id": demo.confirmed}
 
@@ -552,6 +577,33 @@ VISITS: dict[str, Visit] = {
         errors=True,
         via="assessments.manage",
     ),
+    # A trust's self-assessment (the demo's rounds of Northgate's): its staff's alone. Forms are
+    # sent only wrongly here (nothing changes); the journeys are in test_assessments.py.
+    "assessments": Visit("assessments.rounds", "staff", args=northgate),
+    "assessment-start": Visit("assessments.start_round", "staff", args=northgate),
+    "assessment-round": Visit("assessments.round", "staff", args=northgate_round(True)),
+    "assessment-round-open": Visit("assessments.round", "staff", args=northgate_round(False)),
+    "assessment-complete-errors": Visit(
+        "assessments.round",
+        "staff",
+        args=northgate_round(False),
+        act=press("Complete the round"),
+        errors=True,
+    ),
+    "assessment-answer": Visit(
+        "assessments.answer", "staff", args=northgate_round(False, pathway="vbac")
+    ),
+    "assessment-priorities": Visit("assessments.priorities", "staff", args=northgate_round(True)),
+    "assessment-actions": Visit("assessments.actions", "staff", args=northgate_round(True)),
+    "assessment-actions-errors": Visit(
+        "assessments.actions",
+        "staff",
+        args=northgate_round(True),
+        act=clear_then_press("What will be done", "Add the action"),
+        errors=True,
+    ),
+    "assessment-action": Visit("assessments.edit_action", "staff", args=northgate_action),
+    "assessment-compare": Visit("assessments.compare", "staff", args=northgate_round(False)),
     "measures-region": Visit("measures.index", "coordinator"),
     "measures-programme": Visit("measures.index", "admin"),
     "story-draft": Visit("stories.story", "staff", args=story("draft_story")),
@@ -577,6 +629,7 @@ VISITS: dict[str, Visit] = {
         act=clear_then_press("Title", "Save changes"),
         errors=True,
     ),
+    "publish-event": Visit("events.publish", "london", args=event("draft_event")),
     "cancel-event": Visit("events.cancel", "london", args=event("london_event")),
     "cancel-event-errors": Visit(
         "events.cancel",

@@ -135,8 +135,12 @@ def plan_publish_change_and_cancel(page: Page, live_server: str, email: str) -> 
     callout = page.locator(".nhsuk-warning-callout")
     expect(callout).to_contain_text("Draft – not published")
 
-    # Publish: the draft callout goes.
-    callout.get_by_role("button", name="Publish event").click()
+    # Publish: asked first, with the trusts to tell; then the draft callout goes.
+    callout.get_by_role("link", name="Publish event").click()
+    expect(heading(page)).to_have_text("Publish this event")
+    scripts_have_run(page)
+    expect(page.get_by_label("Tell the trusts that can book, by e-mail")).to_be_checked()
+    page.get_by_role("button", name="Publish event").click()
     expect(success_banner(page)).to_contain_text("The event is published")
     expect(page.get_by_text("Draft – not published")).to_have_count(0)
     expect(page).to_have_url(event_url)
@@ -198,8 +202,8 @@ def test_a_coordinator_plans_publishes_changes_and_cancels_an_event(
     plan_publish_change_and_cancel(page, live_server, make_coordinator("south-central"))
 
     htmx_posts = [line for line in form_requests if line.endswith(" true")]
-    # Publishing is a plain form; saving, changing and both tries at cancelling use htmx.
-    assert len(htmx_posts) == 4, form_requests
+    # Saving, publishing, changing and both tries at cancelling use htmx.
+    assert len(htmx_posts) == 5, form_requests
     problems = problems_of(page)
     problems.expect(r"status of 422")
     problems.assert_none()

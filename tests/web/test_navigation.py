@@ -32,6 +32,7 @@ EXPECTED = {
         "Bookings",
         "Measures",
         "Robson groups",
+        "Self-assessment",
         "Toolkit",
         *PUBLIC,
         "Contact",
