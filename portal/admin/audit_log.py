@@ -6,18 +6,13 @@ from typing import Any
 
 from flask import request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin import bp
+from portal.admin.audit_sentences import Names, by_london_day, described
 from portal.admin.forms import AuditFilterForm
-from portal.audit.search import (
-    AuditFilters,
-    actions,
-    as_json,
-    changes_of,
-    entries_query,
-    object_types,
-)
+from portal.audit.search import AuditFilters, actions, as_json, entries_query, object_types
 from portal.auth.models import User
 from portal.database import paginate
 from portal.extensions import db
@@ -28,7 +23,16 @@ from portal.web.inputs import search_text
 PAGE_SIZE = 50
 #: The page's parts that its filter form may ask for (by htmx's HX-Target header): their blocks.
 FRAGMENTS = {"audit-results": "results", "audit-log": "audit_log"}
-CSV_HEADER = ("at", "actor email", "action", "object type", "object id", "before", "after")
+CSV_HEADER = (
+    "at",
+    "actor email",
+    "action",
+    "object type",
+    "object id",
+    "before",
+    "after",
+    "sentence",
+)
 
 
 def _filter_form() -> AuditFilterForm:
@@ -63,10 +67,11 @@ def _query_args(form: AuditFilterForm) -> dict[str, str]:
 
 @bp.get("/audit")
 def audit_log() -> ResponseReturnValue:
-    """Who changed what and when, newest first, with filters; 50 entries a page."""
+    """Who changed what and when, newest first under each London day, in words, with filters;
+    50 entries a page."""
     form = _filter_form()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    context: dict[str, Any] = {"form": form, "args": _query_args(form), "changes_of": changes_of}
+    context: dict[str, Any] = {"form": form, "args": _query_args(form)}
     # The filter form asks for the results alone, or (after an error, to clear its messages) for
     # itself and the results; any other htmx request (HX-Location) gets the page.
     target = request.headers.get("HX-Target") if wants_fragment() else None
@@ -75,7 +80,7 @@ def audit_log() -> ResponseReturnValue:
             "admin/audit.jinja",
             "audit_log" if target in FRAGMENTS else None,
             status=422,
-            entries=[],
+            days=[],
             total=0,
             page=1,
             pages=1,
@@ -92,7 +97,7 @@ def audit_log() -> ResponseReturnValue:
     return render(
         "admin/audit.jinja",
         FRAGMENTS.get(target or ""),
-        entries=entries.items,
+        days=by_london_day(described(entries.items, viewer=current_user)),
         total=entries.total,
         page=entries.number,
         pages=entries.pages,
@@ -103,22 +108,23 @@ def audit_log() -> ResponseReturnValue:
 
 @bp.get("/audit.csv")
 def audit_csv() -> ResponseReturnValue:
-    """The entries the filters select, as a CSV file (times in UTC, states as JSON)."""
+    """The entries the filters select, as a CSV file (times in UTC, states as JSON), each with
+    its sentence; the file leaves the portal, so its sentences name no attendee."""
     form = _filter_form()
     if not form.validate():
         return render(
             "admin/audit.jinja",
             status=422,
-            entries=[],
+            days=[],
             total=0,
             page=1,
             pages=1,
             filtered=True,
             form=form,
             args=_query_args(form),
-            changes_of=changes_of,
         )
     entries = db.session.scalars(entries_query(_filters(form))).all()
+    names = Names(entries, viewer=current_user, personal=False)
     rows = (
         (
             entry.at.isoformat(timespec="seconds"),
@@ -128,6 +134,7 @@ def audit_csv() -> ResponseReturnValue:
             entry.object_id,
             as_json(entry.before),
             as_json(entry.after),
+            str(names.sentence(entry)) + ".",
         )
         for entry in entries
     )

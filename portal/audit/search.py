@@ -68,33 +68,3 @@ def as_json(state: dict[str, Any] | None) -> str:
     if state is None:
         return ""
     return json.dumps(state, sort_keys=True, ensure_ascii=False, default=str)
-
-
-@dataclass
-class Change:
-    field: str
-    before: str | None  # None: the field was not there before (a creation)
-    after: str | None  # None: the field is gone after (a removal)
-
-
-def changes_of(entry: AuditEntry, limit: int = 200) -> list[Change]:
-    """The fields an entry records, before and after, as short text, changed fields first."""
-    before, after = entry.before or {}, entry.after or {}
-
-    def text(value: Any) -> str:
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        return shown if len(shown) <= limit else shown[: limit - 1] + "…"
-
-    fields = list(dict.fromkeys([*before, *after]))
-    found = []
-    for name in fields:
-        if name in before and name in after and before[name] == after[name]:
-            continue
-        found.append(
-            Change(
-                name,
-                text(before[name]) if name in before else None,
-                text(after[name]) if name in after else None,
-            )
-        )
-    return found

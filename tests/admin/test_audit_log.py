@@ -15,6 +15,18 @@ from tests.admin.helpers import signed_in_admin
 from tests.client import HTMX, PortalClient
 from tests.factories import make_user
 
+#: The columns of the CSV file: the original seven, then each entry's sentence.
+CSV_HEADER = (
+    "at",
+    "actor email",
+    "action",
+    "object type",
+    "object id",
+    "before",
+    "after",
+    "sentence",
+)
+
 
 def entry(
     action: str,
@@ -77,11 +89,17 @@ def test_entries_are_listed_newest_first_with_before_and_after(client: PortalCli
     html = results(client.get("/admin/audit").get_data(as_text=True))
     assert "3 entries." in html
     assert html.index("mail.failed") < html.index("trust.updated") < html.index("trust.created")
-    assert "11 January 2026 at 9:05am" in html
-    assert "boss@example.org" in html and "The portal (automatic)" in html
-    # Only the fields that changed, from before to after.
-    assert "First NHS Trust</del>" in html and "Renamed NHS Trust</ins>" in html
-    assert "ods_code:" not in html.split("trust.updated")[1].split("</tr>")[0]
+    # Each entry a sentence under its London day, its details folded beneath it.
+    assert "Sunday 11 January 2026</h2>" in html and ">09:05</time>" in html
+    assert "<bdi>Bea Boss</bdi></a> changed the details of <bdi>a deleted trust</bdi>." in html
+    assert "<bdi>The portal</bdi> did <code>mail.failed</code> to <bdi>mail 1</bdi>." in html
+    assert "11 January 2026 at 9:05am, by" in html and "boss@example.org" in html
+    assert "by the portal (automatic)" in html
+    # Only the fields that changed, from before to after, labelled in words.
+    updated = html.split("Sunday 11 January 2026")[1].split("</li>\n    </ol>")[0]
+    assert "Name:</span>" in updated
+    assert "First NHS Trust</del>" in updated and "Renamed NHS Trust</ins>" in updated
+    assert "ODS code" not in updated and "ods_code" not in updated
 
 
 def test_the_log_comes_50_entries_to_a_page_keeping_the_filters(client: PortalClient) -> None:
@@ -253,7 +271,7 @@ def test_the_csv_export_holds_the_filtered_entries(client: PortalClient) -> None
     assert response.headers["Content-Disposition"] == 'attachment; filename="audit-log.csv"'
     assert response.headers["Cache-Control"] == "no-store"
     assert rows_of(response) == [
-        ["at", "actor email", "action", "object type", "object id", "before", "after"],
+        [*CSV_HEADER],
         [
             "2026-04-01T08:30:00+00:00",
             "boss@example.org",
@@ -262,6 +280,7 @@ def test_the_csv_export_holds_the_filtered_entries(client: PortalClient) -> None
             "7",
             '{"name": "Hôpital", "participating": false}',
             '{"name": "Hospital", "participating": true}',
+            "Bea Boss changed the details of a deleted trust.",
         ],
     ]
     html = client.get("/admin/audit?object_type=trust").get_data(as_text=True)
@@ -290,9 +309,7 @@ def test_an_empty_log_says_so(client: PortalClient) -> None:
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "0 entries." in html and "Nothing has been recorded yet." in html
     assert "audit.csv" not in html
-    assert rows_of(client.get("/admin/audit.csv")) == [
-        ["at", "actor email", "action", "object type", "object id", "before", "after"]
-    ]
+    assert rows_of(client.get("/admin/audit.csv")) == [[*CSV_HEADER]]
 
 
 def test_changes_in_the_directory_show_up_in_the_log(client: PortalClient) -> None:
