@@ -316,3 +316,25 @@ class RoundAction(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     created_in_round: Mapped[AssessmentRound] = relationship()
+
+
+class EventFocus(Model):
+    """A characteristic a network event focuses on, chosen by the region's coordinator (named by
+    pathway and code, as actions are, so that it holds across versions of the framework)."""
+
+    __tablename__ = "event_focus_characteristics"
+    __table_args__ = (
+        CheckConstraint(
+            "pathway IN (" + ", ".join(f"'{p.value}'" for p in Pathway) + ")",
+            name="pathway_known",
+        ),
+    )
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("network_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    pathway: Mapped[Pathway] = mapped_column(
+        string_enum(Pathway, "event_focus_pathway", 20), primary_key=True
+    )
+    characteristic_code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.events.models import NetworkEvent, new_calendar_uid
@@ -136,3 +136,19 @@ class Registration(Model):
     @property
     def is_waitlisted(self) -> bool:
         return self.state is RegistrationState.WAITLISTED
+
+
+class TrustAllowance(Model):
+    """A coordinator's exception to an event's places per trust: this trust may confirm up to
+    `places` people at this event (more than the event's `trust_cap`), never beyond capacity."""
+
+    __tablename__ = "event_trust_allowances"
+    __table_args__ = (CheckConstraint("places >= 1", name="places_positive"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("network_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id"), primary_key=True)
+    places: Mapped[int] = mapped_column(Integer)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -99,6 +99,11 @@ class Story(Model):
     pathway_links: Mapped[list[StoryPathway]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="StoryPathway.pathway"
     )
+    characteristic_links: Mapped[list[StoryCharacteristic]] = relationship(
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="(StoryCharacteristic.pathway, StoryCharacteristic.characteristic_code)",
+    )
     measures: Mapped[list[StoryMeasure]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="StoryMeasure.measure"
     )
@@ -135,6 +140,27 @@ class StoryPathway(Model):
         ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
     )
     pathway: Mapped[Pathway] = mapped_column(string_enum(Pathway, "pathway", 20), primary_key=True)
+
+
+class StoryCharacteristic(Model):
+    """A characteristic of the toolkit that a story says it improved (by pathway and code, so
+    that it holds across versions of the framework)."""
+
+    __tablename__ = "story_characteristics"
+    __table_args__ = (
+        CheckConstraint(
+            "pathway IN (" + ", ".join(f"'{p.value}'" for p in Pathway) + ")",
+            name="pathway_known",
+        ),
+    )
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    pathway: Mapped[Pathway] = mapped_column(
+        string_enum(Pathway, "story_characteristic_pathway", 20), primary_key=True
+    )
+    characteristic_code: Mapped[str] = mapped_column(String(20), primary_key=True)
 
 
 class StoryMeasure(Model):
