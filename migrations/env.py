@@ -123,6 +123,10 @@ def run_migrations_online():
                         raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
         finally:
             if sqlite:
+                # The PRAGMA does nothing inside a transaction, and this connection goes back to
+                # the pool (the tests run on it): end the transaction first.
+                if connection.in_transaction():
+                    connection.commit()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

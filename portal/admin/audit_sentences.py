@@ -85,6 +85,12 @@ def _trusts_told(entry: AuditEntry) -> str:
     return "{actor} announced {object} to " + people + " at the trusts that may book"
 
 
+def _focus_set(entry: AuditEntry) -> str:
+    if not (entry.after or {}).get("focus"):
+        return "{actor} cleared the focus characteristics of {object}"
+    return "{actor} chose the focus characteristics of {object}"
+
+
 def _target_set(entry: AuditEntry) -> str:
     if (entry.after or {}).get("target") is None:
         return "{actor} removed the target for the {measure} of {object}"
@@ -99,6 +105,7 @@ SENTENCES: dict[str, Template] = {
     "event.cancelled": "{actor} cancelled {object}",
     "event.deleted": _event_deleted,
     "event.trusts_told": _trusts_told,
+    "event.focus_set": _focus_set,
     # Registrations (ids and field names only: the attendee is looked up now)
     "registration.confirmed": "{actor} booked a place for {attendee} at {event}",
     "registration.waitlisted": "{actor} put {attendee} on the waiting list for {event}",
@@ -157,6 +164,10 @@ SENTENCES: dict[str, Template] = {
     "assessment.action_added": "{actor} added {object} to the plan of self-assessment round "
     "{after.round_id}",
     "assessment.action_updated": "{actor} updated {object}",
+    "assessment.round_shared": (
+        "{actor} shared {object} with the region's coordinator and the programme team"
+    ),
+    "assessment.round_unshared": "{actor} stopped sharing {object}",
     # Mail and the toolkit
     "mail.retried": "{actor} put {object} back in the queue to be sent again",
     "toolkit.version_loaded": "{actor} loaded version {after.number} of the toolkit framework",
@@ -630,6 +641,7 @@ LABELS = {
     "pathway": "Pathway",
     "characteristic_code": "Characteristic",
     "owner_role": "Owner",
+    "focus": "Focus characteristics",
 }
 #: The fields a booking change names (never their values).
 CHANGED_FIELDS = {

@@ -274,3 +274,24 @@ class ActionForm(PortalForm):
 
 def _short(text: str, most: int = 60) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+class ShareForm(PortalForm):
+    """Share a completed round with the network, or stop: the state asked for is named, so a
+    second press changes nothing."""
+
+    shared = SelectField(
+        "Shared", choices=[SelectChoice("yes", "Share"), SelectChoice("no", "Stop sharing")]
+    )
+
+    @property
+    def wants_shared(self) -> bool:
+        return self.shared.data == "yes"
+
+
+class FocusForm(PortalForm):
+    focus = CheckboxesField("Focus characteristics", choices=[])
+
+    def __init__(self, *args: Any, choices: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.focus.choices = [SelectChoice(value, label) for value, label in choices]

@@ -215,7 +215,7 @@ class AssessmentRound(Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: When the trust shared the round with its region's coordinator: not offered yet.
+    #: When the trust shared the round with its region's coordinator and the programme team.
     shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

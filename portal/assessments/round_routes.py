@@ -22,6 +22,7 @@ from portal.assessments.forms import (
     AnswerInput,
     AnswersForm,
     PrioritiesForm,
+    ShareForm,
     StartRoundForm,
     answer_names,
 )
@@ -53,6 +54,7 @@ from portal.assessments.rounds import (
     rounds_of,
     save_answers,
     set_priorities,
+    share_round,
     start_round,
     update_action,
 )
@@ -67,8 +69,16 @@ from portal.web.navigation import navigation_link
 
 
 def _assessment_link(person: object) -> str | None:
-    if signed_in(person) and person.is_trust_staff and person.trust is not None:
+    """A trust's staff: their trust's rounds; a coordinator: what the region's shared rounds
+    say; the programme team: every participating trust's."""
+    if not signed_in(person):
+        return None
+    if person.is_trust_staff and person.trust is not None:
         return url_for("assessments.rounds", ods_code=person.trust.ods_code)
+    if person.is_coordinator and person.region is not None:
+        return url_for("assessments.region", slug=person.region.slug)
+    if person.is_admin:
+        return url_for("assessments.programme")
     return None
 
 
@@ -85,6 +95,9 @@ navigation_link(
         "assessments.actions",
         "assessments.edit_action",
         "assessments.compare",
+        "assessments.region",
+        "assessments.programme",
+        "assessments.event_focus",
     },
 )
 
@@ -513,4 +526,33 @@ def compare(ods_code: str, round_id: int) -> ResponseReturnValue:
         parts=parts,
         counts=counts,
         moves=Move,
+    )
+
+
+# --- Sharing a round -----------------------------------------------------------------------------
+
+
+@bp.post("/trusts/<ods_code>/assessments/<int:round_id>/share")
+@login_required
+def share(ods_code: str, round_id: int) -> ResponseReturnValue:
+    """Share the round with the region's coordinator and the programme team (`shared=yes`), or
+    stop (`shared=no`)."""
+    _, found = _round(ods_code, round_id)
+    form = ShareForm()
+    if not form.validate():
+        abort(400)
+    try:
+        found = share_round(found, form.wants_shared, actor=current_user)
+    except RoundError as exc:
+        context = _round_context(found)
+        context["sharing_problem"] = str(exc)
+        return render("assessments/round.jinja", "sharing", status=422, **context)
+    flash(
+        "The round is shared with your region’s coordinator and the programme team."
+        if found.shared_at
+        else "The round is no longer shared: only your trust’s staff can see it.",
+        "success",
+    )
+    return redirect_after_post(
+        url_for("assessments.round", ods_code=ods_code, round_id=found.id) + "#sharing"
     )

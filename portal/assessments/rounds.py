@@ -77,8 +77,9 @@ def missing_positions(answer: RoundAnswer) -> str:
 
 
 def may_assess(person: object, trust: Trust) -> bool:
-    """A trust's self-assessment is its staff's alone (sharing with the region's coordinator is
-    for later): anyone else is told it does not exist."""
+    """A trust's rounds are its staff's alone: anyone else is told they do not exist (what the
+    region's coordinator and the programme team see of shared rounds is counts across trusts,
+    portal/assessments/network.py)."""
     return is_staff_of(person, trust.id)
 
 
@@ -344,6 +345,28 @@ def complete_round(round_: AssessmentRound, *, actor: User) -> AssessmentRound:
             round_.id,
             actor=actor,
             after={"answers": len(round_.answers)},
+        )
+        db.session.commit()
+    return round_
+
+
+def share_round(round_: AssessmentRound, shared: bool, *, actor: User) -> AssessmentRound:
+    """Share a completed round with the region's coordinator and the programme team, or stop
+    sharing it. Asking for the state it is already in changes nothing."""
+    with write_transaction():
+        round_ = _locked(round_)
+        if not round_.is_complete:
+            raise RoundError("Complete the round before sharing it.")
+        if (round_.shared_at is not None) == shared:
+            return round_
+        round_.shared_at = utcnow() if shared else None
+        round_.updated_at = utcnow()
+        record(
+            "assessment.round_shared" if shared else "assessment.round_unshared",
+            "assessment_rounds",
+            round_.id,
+            actor=actor,
+            after={"trust_id": round_.trust_id},
         )
         db.session.commit()
     return round_

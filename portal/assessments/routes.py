@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from portal.assessments import bp
+from portal.assessments import network_routes as _network_routes  # noqa: F401  # shared rounds
 from portal.assessments import round_routes as _round_routes  # noqa: F401  # the rounds' pages
 from portal.assessments.forms import FrameworkUploadForm, LoadVersionForm
 from portal.assessments.models import ToolkitVersion

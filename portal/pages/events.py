@@ -8,6 +8,8 @@ from flask import abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from portal.assessments.network import focus_by_event, wording_of
+from portal.auth.permissions import signed_in
 from portal.events import bp
 from portal.events.forms import EventFilterForm
 from portal.events.service import (
@@ -59,6 +61,9 @@ def index() -> ResponseReturnValue:
 def event(event_id: int) -> ResponseReturnValue:
     found = found_or_404(event_for_viewer(current_user, event_id))
     can_manage = can_manage_region(current_user, found.region)
+    # The toolkit's wording is for the NHS and its networks: the focus is shown to people
+    # signed in (whose pages are never kept for others), never on the public page.
+    focus = focus_by_event([found])[found.id] if signed_in(current_user) else []
     return render(
         "events/event.jinja",
         event=found,
@@ -70,6 +75,8 @@ def event(event_id: int) -> ResponseReturnValue:
         # Only managers see a form here: a form's CSRF token would give every visitor a session.
         confirm_form=ConfirmForm() if can_manage else None,
         stories=latest_stories(20, event=found),
+        focus=focus,
+        focus_wording=wording_of(focus),
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
+from portal.assessments.network import focus_by_event, latest_priorities
 from portal.assessments.rounds import overdue_actions
 from portal.auth.models import User
 from portal.auth.people import invited_in_region
+from portal.events.models import NetworkEvent
 from portal.events.service import (
     events_limit,
     events_used_by_region,
@@ -16,6 +18,7 @@ from portal.events.service import (
 )
 from portal.mail.models import MailStatus
 from portal.mail.service import outbox_counts
+from portal.regions.models import Trust
 from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for, trust_places_at, upcoming_bookings_by_region
 from portal.stories.models import StoryState
@@ -48,7 +51,20 @@ def _trust_home(person: User) -> ResponseReturnValue:
         at=trust_places_at(events, trust),
         stories=[s for s in trust_stories(trust) if s.state in IN_PROGRESS],
         overdue_actions=overdue_actions(trust),
+        priorities=_priorities_and_events(trust, events),
     )
+
+
+def _priorities_and_events(
+    trust: Trust, events: list[NetworkEvent]
+) -> list[tuple[str, str, list[NetworkEvent]]]:
+    """Each priority of the trust's latest round (code, wording) with the events to come that it
+    may book and that focus on it."""
+    focus = focus_by_event(events)
+    return [
+        (code, wording, [e for e in events if (pathway, code) in focus[e.id]])
+        for (pathway, code), wording in latest_priorities(trust)
+    ]
 
 
 def _coordinator_home(person: User) -> ResponseReturnValue:
