@@ -410,7 +410,7 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
     "assessments.manage": admin_only(),
     "assessments.import_preview": admin_only(args={"upload_id": "no_upload"}),
     "assessments.import_apply": admin_only(args={"upload_id": "no_upload"}),
-    # A trust's self-assessment: its staff's alone, pages and htmx (not yet shared with anyone).
+    # A trust's self-assessment: its staff's alone, pages and htmx.
     "assessments.rounds": owned("trust", admin=404, args=OWNER_TRUST),
     "assessments.start_round": owned("trust", admin=404, args=OWNER_TRUST, data=ROUND_FORM),
     "assessments.round": (
@@ -434,6 +434,16 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
         "trust", admin=404, args={"ods_code": "owner_trust_code", "action_id": "round_action"}
     ),
     "assessments.compare": owned("trust", admin=404, args=OPEN_ROUND),
+    "assessments.share": owned("trust", admin=404, args=DONE_ROUND, data={"shared": "yes"}),
+    # Shared rounds together: counts for the region's coordinator and the programme team.
+    "assessments.region": owned("region", args=REGION),
+    "assessments.region_csv": owned("region", args=REGION),
+    "assessments.programme": signed_in(),  # each is sent to their own view; admins see it
+    "assessments.programme_csv": Access(None, SIGN_IN, 404, 404, 404, ALLOWED),
+    "assessments.event_focus": (
+        owned("region", args=DRAFT_EVENT, data={"focus": "vbac:VB1"}),
+        owned("region", args=PUBLISHED_EVENT, data={"focus": "vbac:VB1"}),
+    ),
     "admin.mail": admin_only(),
     "admin.retry_mail": admin_only(args={"message_id": "failed_message"}),
     "admin.privacy": admin_only(data={"email": "nobody.here@nhs.example"}),

@@ -1068,6 +1068,14 @@ def action_fields(w: World) -> dict[str, Field]:
 ROUND_VARIANTS = st.one_of(st.none(), st.integers(0, 2))
 
 
+def with_a_framework(
+    client: PortalClient, csrf: str, w: World, variant: Any, submission: dict[str, Any]
+) -> None:
+    """The toolkit's framework loaded (an event's focus is chosen from its characteristics)."""
+    if current_version() is None:
+        load_framework()
+
+
 FROM_PREVIEW = "(the fingerprint the preview shows)"
 FINGERPRINT = re.compile(r'name="fingerprint" type="hidden" value="([0-9a-f]*)"')
 CSV_ROWS = st.lists(
@@ -1633,6 +1641,34 @@ FORMS: list[Form] = [
             "/trusts/RT1/assessments/actions/{action}?round=nonsense",
             "/trusts/RT2/assessments/actions/{action}",
         ),
+    ),
+    Form(
+        "round-share",
+        "assessments.share",
+        ("staff",),
+        lambda w: ["/trusts/RT1/assessments/0/share"],
+        lambda w: {"shared": Field("choice", "yes", ("yes", "no"))},
+        setup=ROUND_VARIANTS,
+        prepare=rounds_first(
+            "/trusts/RT1/assessments/{done}/share",
+            "/trusts/RT1/assessments/{open}/share",
+            "/trusts/RT2/assessments/{done}/share",
+        ),
+    ),
+    Form(
+        "event-focus",
+        "assessments.event_focus",
+        ("coordinator",),
+        _path("/events/{}/focus", "event", "held_event", "draft_event"),
+        lambda w: {
+            "focus": Field(
+                "multi",
+                ["vbac:VB1"],
+                ("vbac:VB1", "vbac:VB2", "first-pregnancy:FP1"),
+                near=("vbac:ZZ9", "vbac", ":VB1"),
+            )
+        },
+        prepare=with_a_framework,
     ),
     # The programme team's directory, mail and privacy
     Form("trust-new", "admin.new_trust", ("admin",), lambda w: ["/admin/trusts/new"], trust_fields),

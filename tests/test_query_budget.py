@@ -78,6 +78,10 @@ PAGES = [
     ("trust", "/trusts/{trust}/robson/months"),
     ("trust", "/trusts/{trust}/robson.csv"),
     ("coordinator", "/regions/{region}/robson"),
+    ("coordinator", "/regions/{region}/self-assessment"),
+    ("coordinator", "/events/{event}/focus"),
+    ("admin", "/self-assessment"),
+    ("admin", "/self-assessment.csv"),
     ("admin", "/robson"),
 ]
 

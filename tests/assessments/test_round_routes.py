@@ -374,13 +374,22 @@ def test_nobody_but_the_trusts_staff_finds_its_assessment(
             assert client.post_form(path, {}, htmx=bool(headers)).status_code == 404, path
 
 
-def test_the_navigation_offers_self_assessment_to_trust_staff_only(
+def test_the_navigation_takes_each_role_to_its_own_self_assessment_page(
     signed_in: PortalClient, app: Flask
 ) -> None:
+    """Trust staff: their trust's rounds; a coordinator: the region's shared rounds; the
+    programme team: every participating trust's. Never another trust's rounds."""
     assert 'href="/trusts/RT1/assessments"' in text(signed_in.get("/toolkit"))
-    other = app.test_client()
-    other.sign_in(make_user("coordinator", "c@nhs.example", region_slug="london"))
-    assert "Self-assessment" not in text(other.get("/toolkit"))
+    coordinator = app.test_client()
+    coordinator.sign_in(make_user("coordinator", "c@nhs.example", region_slug="london"))
+    page = text(coordinator.get("/toolkit"))
+    assert 'href="/regions/london/self-assessment"' in page
+    assert "/trusts/RT1/assessments" not in page
+    admin = app.test_client()
+    admin.sign_in(make_user("admin", "a@nhs.example"))
+    page = text(admin.get("/toolkit"))
+    assert 'href="/self-assessment"' in page
+    assert "/trusts/RT1/assessments" not in page
 
 
 def test_answers_in_a_pathway_not_chosen_are_not_found(

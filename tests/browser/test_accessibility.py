@@ -235,6 +235,15 @@ def press(name: str) -> Act:
     return act
 
 
+def choose_an_unknown_focus(page: Page) -> None:
+    """Tick a focus whose value no longer names a characteristic (a stale page), then save."""
+    page.evaluate(
+        "() => { const box = document.querySelector('input[name=focus]');"
+        " box.value = 'vbac:GONE'; box.checked = true; }"
+    )
+    page.get_by_role("button", name="Save the focus", exact=True).click()
+
+
 def clear_then_press(label: str, button: str) -> Act:
     """Empty a required field, then send the form."""
 
@@ -604,6 +613,19 @@ VISITS: dict[str, Visit] = {
     ),
     "assessment-action": Visit("assessments.edit_action", "staff", args=northgate_action),
     "assessment-compare": Visit("assessments.compare", "staff", args=northgate_round(False)),
+    # Shared rounds: counts for the region's coordinator and the programme team; an event's focus.
+    "assessments-region": Visit(
+        "assessments.region", "coordinator", args=lambda demo: {"slug": "north-east"}
+    ),
+    "assessments-programme": Visit("assessments.programme", "admin"),
+    "event-focus": Visit("assessments.event_focus", "coordinator", args=event("event")),
+    "event-focus-errors": Visit(
+        "assessments.event_focus",
+        "coordinator",
+        args=event("event"),
+        act=choose_an_unknown_focus,
+        errors=True,
+    ),
     "measures-region": Visit("measures.index", "coordinator"),
     "measures-programme": Visit("measures.index", "admin"),
     "story-draft": Visit("stories.story", "staff", args=story("draft_story")),
