@@ -753,6 +753,8 @@ NOT_PAGES: dict[str, str] = {
     "robson.trust_csv": "a CSV download",
     "robson.region_csv": "a CSV download",
     "robson.programme_csv": "a CSV download",
+    "assessments.region_csv": "a CSV download",
+    "assessments.programme_csv": "a CSV download",
 }
 
 #: Error pages, each as someone who meets it.
