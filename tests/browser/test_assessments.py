@@ -1,7 +1,9 @@
 """A trust's self-assessment in the browser, with JavaScript and without: start a round (refused
 in place first), answer a pathway (saved as positions are chosen with JavaScript, with "Save and
 continue" without), come back to it, complete it, choose priorities, write an overdue action and
-see it on the trust's home; the spectrum chart fits a phone. axe checks each page on the way.
+see it on the trust's home; the spectrum chart fits a phone; a trust shares a completed round
+and its region's coordinator sees it counted and makes its priority an event's focus, which the
+trust's home then links. axe checks each page on the way.
 
 Each test has a trust of its own in the live server's database (the demo's placeholder framework
 is the current version), so the tests need no order and leave the demo trusts alone.
@@ -18,8 +20,19 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
+from portal.assessments.models import ParticipantRole
+from portal.assessments.pathways import Pathway
+from portal.assessments.rounds import (
+    AnswerValues,
+    RoundStart,
+    complete_round,
+    save_answers,
+    set_priorities,
+    start_round,
+)
 from portal.auth.models import Role
-from portal.auth.service import create_user
+from portal.auth.service import create_user, find_by_email
+from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.regions.models import Trust
 from portal.regions.service import region_by_slug
@@ -216,3 +229,98 @@ def test_the_spectrum_chart_fits_the_screen(
     assert_accessible(page)
     size = "phone" if viewport == PHONE else "desktop"
     page.screenshot(path=f"/tmp/assessment-round-{size}.png", full_page=True)
+
+
+@pytest.fixture
+def completed_round(
+    default_app: Flask, new_trust: Callable[[], tuple[str, str]]
+) -> tuple[str, str, int]:
+    """A new trust's completed round on the VBAC pathway, VB2 its priority, not shared:
+    (ODS code, staff e-mail, round id)."""
+    code, email = new_trust()
+    with default_app.app_context():
+        staff = find_by_email(email)
+        assert staff is not None and staff.trust is not None
+        start = RoundStart(
+            today_in_london() - timedelta(days=2),
+            frozenset({ParticipantRole.MIDWIFE}),
+            frozenset({Pathway.VBAC}),
+        )
+        round_ = start_round(staff.trust, start, actor=staff)
+        answers = {a.characteristic.code: a for a in round_.answers}
+        positions = {"VB1": (3, 3), "VB2": (1, 4)}
+        save_answers(
+            round_,
+            {answers[c].characteristic_id: AnswerValues(*p) for c, p in positions.items()},
+            actor=staff,
+        )
+        complete_round(round_, actor=staff)
+        set_priorities(round_, [answers["VB2"].id], actor=staff)
+        round_id = round_.id
+        db.session.remove()
+    return code, email, round_id
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_trust_shares_its_round_and_the_coordinator_plans_an_events_focus_on_it(
+    new_page: NewPage,
+    live_server: str,
+    completed_round: tuple[str, str, int],
+    javascript: bool,
+) -> None:
+    code, email, round_id = completed_round
+    staff = new_page(javascript=javascript, viewport=PHONE)
+    sign_in(staff, live_server, email, PASSWORD)
+    staff.goto(f"{live_server}/trusts/{code}/assessments/{round_id}")
+    sharing = staff.locator("#sharing")
+    expect(sharing).to_contain_text("Only your trust’s staff can see this round")
+    sharing.get_by_role("button", name="Share with the network").click()
+    expect(staff.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "shared with your region’s coordinator and the programme team"
+    )
+    expect(staff.locator("#sharing")).to_contain_text("Shared on")
+    if javascript:
+        assert_accessible(staff)
+
+    # The coordinator sees the trust among those sharing, and its priority counted.
+    coordinator = new_page(javascript=javascript, viewport=PHONE)
+    sign_in(coordinator, live_server, "coordinator.north-east@example.org", DEMO_PASSWORD)
+    coordinator.goto(f"{live_server}/self-assessment")  # sent on to the region's page
+    expect(coordinator).to_have_url(f"{live_server}/regions/north-east/self-assessment")
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Shared self-assessments")
+    expect(coordinator.locator("#sharing-trusts")).to_contain_text(
+        f"Browser Assessment NHS Trust {code}"
+    )
+    expect(coordinator.locator("#most-often-priorities")).to_contain_text("VB2")
+    assert coordinator.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    if javascript:
+        assert_accessible(coordinator)
+
+    # The focus form: refused in place when a choice has gone stale, then saved.
+    coordinator.locator("#event-focus-list a", has_text=re.compile("the focus")).first.click()
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Choose the event’s focus")
+    scripts_have_run(coordinator)
+    coordinator.evaluate(
+        "() => { const box = document.querySelector('input[name=focus]');"
+        " box.value = 'vbac:GONE'; box.checked = true; }"
+    )
+    coordinator.get_by_role("button", name="Save the focus").click()
+    expect(coordinator.locator(".nhsuk-error-summary")).to_be_visible()
+    if javascript:
+        assert_accessible(coordinator)
+    coordinator.get_by_label(re.compile(r"^\s*VB2 ")).check()
+    coordinator.get_by_role("button", name="Save the focus").click()
+    expect(coordinator.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "The event’s focus is saved."
+    )
+    expect(coordinator.locator("#focus-list")).to_contain_text("VB2")
+    event_path = coordinator.url.removeprefix(live_server)
+
+    # The trust's home links its priority to the event that now focuses on it.
+    staff.goto(f"{live_server}/")
+    priority = staff.locator("#priority-events li").filter(has_text="VB2")
+    expect(priority.locator(f'a[href="{event_path}"]')).to_be_visible()
+    if javascript:
+        problems = problems_of(coordinator)
+        problems.expect(r"status of 422")
+        problems.assert_none()
