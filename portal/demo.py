@@ -28,7 +28,9 @@ from portal.web.dates import programme_year, today_in_london
 
 DEMO_PASSWORD = "demo-password-2026"
 
-# Invented trusts: the "Z" ODS codes are not issued to real organisations.
+# Invented trusts: two participating in each region, as in the programme, and one to three more
+# that are not. The "Z" ODS codes are not issued to real organisations.
+# (name, ODS code, region slug, participating)
 DEMO_TRUSTS = (
     ("Northgate Hospitals NHS Foundation Trust", "ZD1", "north-east", True),
     ("Riverside and Dales NHS Trust", "ZD2", "north-east", True),
@@ -40,15 +42,68 @@ DEMO_TRUSTS = (
     ("Trent Meadows NHS Foundation Trust", "ZD8", "east-midlands", True),
     ("Moorland Coast Healthcare NHS Trust", "ZD9", "south-west", True),
     ("Severn Estuary Hospitals NHS Trust", "ZE1", "south-west", False),
+    ("Fenmouth Hospitals NHS Foundation Trust", "ZE2", "east-of-england", True),
+    ("Broadwater and Stour NHS Trust", "ZE3", "east-of-england", True),
+    ("Eastmarsh General Hospital NHS Trust", "ZE4", "east-of-england", False),
+    ("Kingsmead Hospital NHS Trust", "ZE5", "london", False),
+    ("Soar Valley Hospitals NHS Trust", "ZE6", "east-midlands", False),
+    ("Wolds Edge NHS Foundation Trust", "ZE7", "east-midlands", False),
+    ("Fleetbank Hospital NHS Trust", "ZE8", "london", False),
+    ("Wearmouth and Coast NHS Foundation Trust", "ZE9", "north-east", False),
+    ("Mersey Vale Teaching Hospitals NHS Trust", "ZF1", "north-west", True),
+    ("Fellside Hospitals NHS Foundation Trust", "ZF2", "north-west", True),
+    ("Irwell Bridge NHS Trust", "ZF3", "north-west", False),
+    ("Ribble Sands Hospitals NHS Trust", "ZF4", "north-west", False),
+    ("Kennet and Loddon Hospitals NHS Foundation Trust", "ZF5", "south-central", True),
+    ("Meonside University Hospitals NHS Trust", "ZF6", "south-central", True),
+    ("Chalk Hills NHS Trust", "ZF7", "south-central", False),
+    ("Bollin Valley NHS Foundation Trust", "ZF8", "north-west", False),
+    ("Weald and Downs Hospitals NHS Trust", "ZF9", "south-east-coast", True),
+    ("Rother Estuary NHS Foundation Trust", "ZG1", "south-east-coast", True),
+    ("Chanctonbury Hospital NHS Trust", "ZG2", "south-east-coast", False),
+    ("Saltdean Bay NHS Trust", "ZG3", "south-east-coast", False),
+    ("Exe and Tamar Hospitals NHS Foundation Trust", "ZG4", "south-west", True),
+    ("Mendip Levels NHS Trust", "ZG5", "south-west", False),
+    ("Arden Forest University Hospitals NHS Trust", "ZG6", "west-midlands", True),
+    ("Tame Valley Hospitals NHS Trust", "ZG7", "west-midlands", True),
+    ("Malvern Chase NHS Trust", "ZG8", "west-midlands", False),
+    ("Wrekin Edge Hospitals NHS Trust", "ZG9", "west-midlands", False),
+    ("Calder Moor Hospitals NHS Foundation Trust", "ZH1", "yorkshire-and-the-humber", True),
+    ("Humberhead Levels NHS Trust", "ZH2", "yorkshire-and-the-humber", True),
+    ("Swaledale General Hospital NHS Trust", "ZH3", "yorkshire-and-the-humber", False),
+    ("Holderness Coast NHS Trust", "ZH4", "yorkshire-and-the-humber", False),
+    ("Cannock Heath Hospitals NHS Trust", "ZH5", "west-midlands", False),
 )
 
-DEMO_CONTACTS = {
+# Each region's network coordinator: shown as the region's contact, and able to sign in as
+# coordinator.<slug>@example.org. (name, contact e-mail, phone)
+DEMO_COORDINATORS = {
     "north-east": ("Alex Morgan (demo)", "north-east.network@example.org", "0191 000 0000"),
     "london": ("Sam Patel (demo)", "london.network@example.org", "020 0000 0000"),
     "east-midlands": ("Jo Williams (demo)", "east-midlands.network@example.org", "0115 000 0000"),
+    "east-of-england": (
+        "Priya Desai (demo)",
+        "east-of-england.network@example.org",
+        "01223 000 000",
+    ),
+    "north-west": ("Kieran Walsh (demo)", "north-west.network@example.org", "0161 000 0000"),
+    "south-central": ("Helen Brooks (demo)", "south-central.network@example.org", "0118 000 0000"),
+    "south-east-coast": (
+        "Tom Okafor (demo)",
+        "south-east-coast.network@example.org",
+        "01273 000 000",
+    ),
+    "south-west": ("Megan Trelawny (demo)", "south-west.network@example.org", "0117 000 0000"),
+    "west-midlands": ("Farah Hussain (demo)", "west-midlands.network@example.org", "0121 000 0000"),
+    "yorkshire-and-the-humber": (
+        "Mark Greenwood (demo)",
+        "yorkshire-and-the-humber.network@example.org",
+        "0113 000 0000",
+    ),
 }
 
-# (e-mail, name, role, region slug, trust ODS code)
+# (e-mail, name, role, region slug, trust ODS code): the programme team, the trusts' staff and,
+# after them, a coordinator for every region.
 DEMO_PEOPLE: tuple[tuple[str, str, Role, str | None, str | None], ...] = (
     ("admin@example.org", "Pat Programme (demo)", Role.ADMIN, None, None),
     (
@@ -61,6 +116,11 @@ DEMO_PEOPLE: tuple[tuple[str, str, Role, str | None, str | None], ...] = (
     ("coordinator.london@example.org", "Sam Patel (demo)", Role.COORDINATOR, "london", None),
     ("staff.northgate@example.org", "Chris Lee (demo)", Role.TRUST, None, "ZD1"),
     ("staff.thameside@example.org", "Robin Shah (demo)", Role.TRUST, None, "ZD4"),
+    *(
+        (f"coordinator.{slug}@example.org", name, Role.COORDINATOR, slug, None)
+        for slug, (name, _email, _phone) in DEMO_COORDINATORS.items()
+        if slug not in ("north-east", "london")
+    ),
 )
 
 
@@ -79,7 +139,7 @@ def load_demo_data() -> list[tuple[str, str, str]]:
                     is_demo=True,
                 )
             )
-    for slug, (contact, email, phone) in DEMO_CONTACTS.items():
+    for slug, (contact, email, phone) in DEMO_COORDINATORS.items():
         region = region_by_slug(slug)
         if region is not None and not region.has_contact:
             region.contact_name, region.contact_email, region.contact_phone = contact, email, phone
@@ -148,40 +208,62 @@ def _next_tuesday(day: date) -> date:
     return day
 
 
+def _network_day(day: date) -> date:
+    """The first Tuesday, Wednesday or Thursday from `day`, away from Christmas and New Year."""
+    while (
+        day.weekday() not in (1, 2, 3)
+        or (day.month == 12 and day.day > 20)
+        or day.month == day.day == 1
+    ):
+        day += timedelta(days=1)
+    return day
+
+
 def load_demo_events() -> None:
-    """Events in every state: a region at its limit, a past event, a cancelled one, a draft."""
+    """Events in every region over three programme years: past ones, upcoming ones, a region at
+    its limit, a cancelled event, a draft and an online event."""
     admin = find_by_email("admin@example.org")
     if admin is None:
         return
     today = today_in_london()
     start = _next_tuesday(today + timedelta(days=14))
     year_end = date(programme_year(start) + 1, 3, 31)
-    days = [
-        start,
-        min(_next_tuesday(start + timedelta(days=21)), year_end),
-        min(_next_tuesday(start + timedelta(days=42)), year_end),
-    ]
+    # The first regions' events fall on the next network days, in the programme year of the
+    # first; the others' on a number of days from today. No region has more than three events
+    # from 200 days back on, and each event 390 or more days back falls in an earlier programme
+    # year than any upcoming one, so no region goes over its limit whatever today is.
+    days = {
+        "soon": start,
+        "next": min(_next_tuesday(start + timedelta(days=21)), year_end),
+        "later": min(_next_tuesday(start + timedelta(days=42)), year_end),
+    }
+    online = {
+        "venue_name": "",
+        "venue_address": "",
+        "venue_postcode": "",
+    }
 
-    plans: list[tuple[str, str, date, str, dict[str, Any]]] = [
+    # (region slug, title, when: a key of `days` or a number of days from today, state, values)
+    plans: list[tuple[str, str, str | int, str, dict[str, Any]]] = [
         # North East: all three of this year's events planned (the region is at its limit).
         (
             "north-east",
             "Normal birth: what the first year taught us",
-            days[0],
+            "soon",
             "published",
             {"capacity": 6, "trust_cap": 4},
         ),
         (
             "north-east",
             "Vaginal birth after caesarean: supporting women's choices",
-            days[1],
+            "next",
             "published",
             {},
         ),
         (
             "north-east",
             "First pregnancies and labour: sharing practice",
-            days[2],
+            "later",
             "published",
             {"capacity": 45},
         ),
@@ -189,29 +271,94 @@ def load_demo_events() -> None:
         (
             "london",
             "London network day: leadership for normal birth",
-            days[1],
+            "next",
             "published",
             {"open_to_all_regions": True},
         ),
-        ("london", "Organisational characteristics workshop", days[0], "cancelled", {}),
-        ("london", "Elective caesarean section: reviewing the decisions", days[2], "draft", {}),
+        ("london", "Organisational characteristics workshop", "soon", "cancelled", {}),
+        ("london", "Elective caesarean section: reviewing the decisions", "later", "draft", {}),
         # East Midlands: an online event.
         (
             "east-midlands",
             "Online: measuring caesarean section rates with Robson groups",
-            days[0],
+            "soon",
             "published",
-            {
-                "venue_name": "",
-                "venue_address": "",
-                "venue_postcode": "",
-                "online_url": "https://meet.example.org/demo-east-midlands",
-            },
+            {**online, "online_url": "https://meet.example.org/demo-east-midlands"},
         ),
-        # South West: a past event.
-        ("south-west", "South West launch event", today - timedelta(days=200), "past", {}),
+        # South West: a past event, with people checked in.
+        ("south-west", "South West launch event", -200, "past", {}),
+        # Every region: its launch and the events since, and what is coming.
+        ("north-east", "North East launch event", -420, "past", {}),
+        (
+            "london",
+            "London launch: working across the capital's maternity units",
+            -406,
+            "past",
+            {},
+        ),
+        ("east-midlands", "East Midlands launch event", -790, "past", {}),
+        ("east-midlands", "Audit that changes practice", -399, "past", {}),
+        ("east-of-england", "East of England launch event", -434, "past", {}),
+        (
+            "east-of-england",
+            "Supporting women after a previous caesarean",
+            36,
+            "published",
+            {"capacity": 50},
+        ),
+        ("north-west", "North West launch event", -413, "past", {}),
+        ("north-west", "Early labour and triage: what works", -150, "past", {}),
+        (
+            "north-west",
+            "Labour ward leadership: a day for consultants and senior midwives",
+            57,
+            "published",
+            {"capacity": 40},
+        ),
+        ("south-central", "South Central launch event", -427, "past", {}),
+        (
+            "south-central",
+            "Using the toolkit's self-assessment as a team",
+            9,
+            "published",
+            {},
+        ),
+        ("south-east-coast", "South East Coast launch event", -776, "past", {}),
+        ("south-east-coast", "Birth centres and midwife-led care", -392, "past", {}),
+        (
+            "south-east-coast",
+            "Caesarean section on request: listening first",
+            43,
+            "published",
+            {},
+        ),
+        ("south-west", "Robson groups in practice", 64, "published", {"capacity": 35}),
+        ("west-midlands", "West Midlands launch event", -441, "past", {}),
+        ("west-midlands", "First births: keeping labour normal", 16, "published", {}),
+        (
+            "west-midlands",
+            "Online: sharing monthly figures across the network",
+            78,
+            "published",
+            {**online, "online_url": "https://meet.example.org/demo-west-midlands"},
+        ),
+        (
+            "yorkshire-and-the-humber",
+            "Yorkshire and the Humber launch event",
+            -783,
+            "past",
+            {},
+        ),
+        ("yorkshire-and-the-humber", "VBAC: what women told us", -420, "past", {}),
+        (
+            "yorkshire-and-the-humber",
+            "Culture, teams and normal birth",
+            50,
+            "published",
+            {},
+        ),
     ]
-    for slug, title, day, state, extra in plans:
+    for slug, title, when, state, extra in plans:
         region = region_by_slug(slug)
         if region is None or db.session.scalar(
             select(NetworkEvent).where(
@@ -219,8 +366,10 @@ def load_demo_events() -> None:
             )
         ):
             continue
+        day = days[when] if isinstance(when, str) else _network_day(today + timedelta(days=when))
+        values = _demo_event_values(title, day, **{**_demo_venue(slug), **extra})
         try:
-            event = create_event(region, _demo_event_values(title, day, **extra), actor=admin)
+            event = create_event(region, values, actor=admin)
         except NoEventsLeft:
             continue  # the region's real events already fill the year
         event.is_demo = True
@@ -232,6 +381,29 @@ def load_demo_events() -> None:
             event.state = EventState.PUBLISHED
             event.published_at = utcnow()
         db.session.commit()
+
+
+def _demo_venue(slug: str) -> dict[str, str]:
+    """The region's invented venue; the first regions keep the venue the demo always had."""
+    if slug in ("north-east", "london", "east-midlands", "south-west"):
+        return {}
+    town = DEMO_TOWNS[slug]
+    return {
+        "venue_name": f"{town} Education Centre (demo)",
+        "venue_address": f"1 Example Street\n{town}",
+        "venue_postcode": "",
+    }
+
+
+# Invented towns for the regions' venues.
+DEMO_TOWNS = {
+    "east-of-england": "Fenmouth",
+    "north-west": "Mersey Vale",
+    "south-central": "Meonside",
+    "south-east-coast": "Rotherbridge",
+    "west-midlands": "Ardenford",
+    "yorkshire-and-the-humber": "Calderby",
+}
 
 
 def print_logins(logins: list[tuple[str, str, str]]) -> None:

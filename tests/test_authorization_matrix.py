@@ -290,6 +290,14 @@ ACCESS: dict[str, Access | tuple[Access, ...]] = {
     ),
     "registrations.attended": owned("region", args=REGISTRATION, data={"attended": "yes"}),
     "registrations.coordinator_remove": owned("region", args=REGISTRATION),
+    "registrations.register": (
+        owned("region", args=PUBLISHED_EVENT),
+        owned("region", args=DRAFT_EVENT),
+    ),
+    "registrations.offer": owned("region", args=REGISTRATION),
+    "registrations.trust_limit": owned(
+        "region", args={**PUBLISHED_EVENT, "trust_id": "owner_trust"}, data={"places": "2"}
+    ),
     # Booking: staff of any trust the event is open to (its region's); nobody books a draft.
     "registrations.book": (
         trust_staff(args=PUBLISHED_EVENT, data=BOOKING_FORM),

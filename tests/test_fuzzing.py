@@ -60,6 +60,7 @@ from portal.assessments.service import current_version
 from portal.auth import tokens
 from portal.auth.models import Role, User
 from portal.auth.service import create_user
+from portal.events.models import NetworkEvent
 from portal.extensions import db, limiter
 from portal.mail.models import MailStatus
 from portal.mail.service import queue_message
@@ -669,6 +670,7 @@ TRUST_CODES = ("", "RT1", "RT2", "RX1")
 ROLES = ("", "admin", "coordinator", "trust")
 JOB_ROLES = ("", *(role.value for role in JobRole))
 PATHWAYS = tuple(p.value for p in Pathway)
+MEASURES = tuple(m.value for m in Measure)
 NEW_PASSWORD = "a brand new horse battery staple"
 
 Paths = Callable[[World], list[str]]
@@ -793,6 +795,14 @@ def story_fields(w: World) -> dict[str, Field]:
             near=(str(w.ids["draft_event"]), str(w.ids["event"]), "0", "-1", str(10**20)),
         ),
         "action": Field("choice", "save", ("save", "preview")),
+        # The test framework's characteristics (loaded by `framework_first`).
+        "characteristics": Field(
+            "multi",
+            ["vbac:VB1", "first-pregnancy:FP1"],
+            ("vbac:VB1", "vbac:VB2", "first-pregnancy:FP1"),
+        ),
+        "measures_shown": Field("multi", ["total-cs", "vbac"], MEASURES),
+        "new_measure": Field("choice", "normal-birth", MEASURES),
     }
     for measure in Measure:
         prefix = "measure_" + measure.value.replace("-", "_")
@@ -802,6 +812,23 @@ def story_fields(w: World) -> dict[str, Field]:
         out[f"{prefix}-latest_value"] = Field("percent", "25.5" if filled else "")
         out[f"{prefix}-latest_period"] = Field("text", "2008–09" if filled else "")
     return out
+
+
+def story_measure_fields(button: str, value: str) -> Fields:
+    """The story form sent by "Add a measure" or a measure's "Remove"."""
+
+    def fields(w: World) -> dict[str, Field]:
+        return {**story_fields(w), button: Field("choice", value, (value,))}
+
+    return fields
+
+
+def framework_first(
+    client: PortalClient, csrf: str, w: World, setup: Any, submission: dict[str, Any]
+) -> None:
+    """The toolkit framework loaded (in the example), whose characteristics stories cite."""
+    if current_version() is None:
+        load_framework()
 
 
 def trust_fields(w: World) -> dict[str, Field]:
@@ -1100,6 +1127,16 @@ def trusts_csv(rows: list[tuple[str, ...]]) -> bytes:
     return out.getvalue().encode()
 
 
+def places_held_back_first(
+    client: PortalClient, csrf: str, w: World, setup: Any, submission: dict[str, Any]
+) -> None:
+    """Places free at the event while RT1's waiting person is held back by its 3 places."""
+    event = db.session.get(NetworkEvent, w.ids["event"])
+    assert event is not None
+    event.capacity, event.trust_cap = 6, 3
+    db.session.commit()
+
+
 def upload_first(
     client: PortalClient, csrf: str, w: World, rows: Any, submission: dict[str, Any]
 ) -> str | None:
@@ -1336,6 +1373,25 @@ FORMS: list[Form] = [
         ("coordinator",),
         _path("/registrations/{}/remove", "confirmed", "waiting"),
     ),
+    Form(
+        "offer-place",
+        "registrations.offer",
+        ("coordinator",),
+        _path("/registrations/{}/offer", "waiting", "confirmed"),
+        prepare=places_held_back_first,
+    ),
+    Form(
+        "trust-places",
+        "registrations.trust_limit",
+        ("coordinator",),
+        lambda w: [
+            f"/events/{w.ids['event']}/trusts/{w.ids['rt1']}/places",
+            f"/events/{w.ids['event']}/trusts/{w.ids['rt2']}/places",
+            f"/events/{w.ids['draft_event']}/trusts/{w.ids['rt1']}/places",
+        ],
+        lambda w: {"places": Field("number", "4", near=("3", "6", "7", "0", "-1", "1001"))},
+        prepare=places_held_back_first,
+    ),
     # Stories
     Form("story-new", "stories.new", ("staff",), lambda w: ["/stories/new"]),
     Form(
@@ -1344,6 +1400,25 @@ FORMS: list[Form] = [
         ("staff",),
         _path("/stories/{}/edit", "draft_story"),
         story_fields,
+        prepare=framework_first,
+    ),
+    Form(
+        "story-add-measure",
+        "stories.edit",
+        ("staff",),
+        _path("/stories/{}/edit", "draft_story"),
+        story_measure_fields("add_measure", "1"),
+        prepare=framework_first,
+        changes_database=False,  # one more measure's boxes, nothing saved
+    ),
+    Form(
+        "story-remove-measure",
+        "stories.edit",
+        ("staff",),
+        _path("/stories/{}/edit", "draft_story"),
+        story_measure_fields("remove_measure", "total-cs"),
+        prepare=framework_first,
+        changes_database=False,  # the boxes go; "Save draft" or autosave saves
     ),
     Form(
         "story-autosave",
@@ -1351,6 +1426,7 @@ FORMS: list[Form] = [
         ("staff",),
         _path("/stories/{}/autosave", "draft_story"),
         story_fields,
+        prepare=framework_first,
     ),
     Form(
         "story-preview",
@@ -1770,6 +1846,20 @@ SEARCHES: list[Form] = [
         ("coordinator", "admin"),
         lambda w: ["/manage/events"],
         lambda w: {"region": Field("choice", "london", REGIONS)},
+        changes_database=False,
+        method="GET",
+    ),
+    Form(
+        "check-in-search",
+        "registrations.attendees",
+        ("coordinator",),
+        lambda w: [f"/events/{w.ids['event']}/attendees"],
+        lambda w: {
+            "q": Field("text", "attendee 1", near=("%", "_", "\\", "İ", "x" * 300)),
+            "show": Field(
+                "choice", "not-arrived", ("everyone", "not-arrived", "arrived", "waiting")
+            ),
+        },
         changes_database=False,
         method="GET",
     ),

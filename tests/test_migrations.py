@@ -52,7 +52,7 @@ def test_every_migration_applies_to_a_database_that_holds_data(
     portal would: table rebuilds (SQLite batch mode) must keep the rows and their references."""
     from flask_migrate import downgrade, upgrade
 
-    from portal.demo import load_demo_data
+    from portal.demo import DEMO_PEOPLE, load_demo_data
     from portal.events.models import NetworkEvent
     from portal.regions.models import Trust
     from tests.conftest import make_app
@@ -71,7 +71,9 @@ def test_every_migration_applies_to_a_database_that_holds_data(
                 db.session.query(Trust).count(),
                 db.session.query(NetworkEvent).count(),
             ) == counts
-            assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == 5
+            assert db.session.execute(text("SELECT count(*) FROM users")).scalar() == len(
+                DEMO_PEOPLE
+            )
             db.session.remove()
     finally:
         with app.app_context():

@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, insert, select
 
+from portal.assessments.service import current_version
 from portal.audit.models import AuditEntry
 from portal.auth.models import Role, User
 from portal.events.models import EventState, NetworkEvent
@@ -27,9 +28,18 @@ from portal.regions.models import Region, Trust
 from portal.registrations.models import JobRole, Registration, RegistrationState
 from portal.robson.models import RobsonCount, RobsonMonth
 from portal.robson.service import POSITION
-from portal.stories.models import Measure, Pathway, Story, StoryMeasure, StoryPathway, StoryState
+from portal.stories.models import (
+    Measure,
+    Pathway,
+    Story,
+    StoryCharacteristic,
+    StoryMeasure,
+    StoryPathway,
+    StoryState,
+)
 from portal.web.dates import programme_year, today_in_london
 from portal.web.pagecache import page_cache
+from tests.assessments.helpers import load_framework
 from tests.client import PortalClient
 from tests.factories import make_user
 
@@ -57,6 +67,7 @@ PAGES = [
     ("trust", "/events/{event}"),
     ("trust", "/bookings"),
     ("trust", "/stories/mine"),
+    ("trust", "/stories/{story}"),  # with the wording of the characteristics it cites
     ("trust", "/account"),
     ("coordinator", "/manage/events"),
     ("admin", "/manage/events"),
@@ -172,6 +183,13 @@ def add_unit(unit: int) -> None:
                 db.session.execute(
                     insert(StoryPathway),
                     [{"story_id": story_id, "pathway": p} for p in (Pathway.VBAC, Pathway.TOP_TEN)],
+                )
+                db.session.execute(
+                    insert(StoryCharacteristic),
+                    [
+                        {"story_id": story_id, "pathway": p, "characteristic_code": code}
+                        for p, code in ((Pathway.VBAC, "VB1"), (Pathway.FIRST_PREGNANCY, "FP1"))
+                    ],
                 )
                 db.session.execute(
                     insert(StoryMeasure).values(
@@ -301,6 +319,8 @@ def statements(client: PortalClient, counter: StatementCounter, path: str) -> in
 def test_no_page_runs_more_statements_with_ten_times_the_data(
     app: Flask, counter: StatementCounter
 ) -> None:
+    if current_version() is None:
+        load_framework()  # the characteristics stories cite (VB1, VB2, FP1)
     add_unit(0)
     region = db.session.scalars(select(Region).order_by(Region.sort_order)).first()
     trust = db.session.scalars(

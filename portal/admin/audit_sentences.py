@@ -105,6 +105,7 @@ SENTENCES: dict[str, Template] = {
     "event.cancelled": "{actor} cancelled {object}",
     "event.deleted": _event_deleted,
     "event.trusts_told": _trusts_told,
+    "event.trust_limit_raised": "{actor} let {trust} have up to {after.places} people at {object}",
     "event.focus_set": _focus_set,
     # Registrations (ids and field names only: the attendee is looked up now)
     "registration.confirmed": "{actor} booked a place for {attendee} at {event}",
@@ -115,6 +116,9 @@ SENTENCES: dict[str, Template] = {
     "registration.checked_in": "{actor} checked in {attendee} at {event}",
     "registration.check_in_undone": "{actor} undid the check-in of {attendee} at {event}",
     "registration.changed": "{actor} changed the booking of {attendee} for {event}",
+    "registration.place_offered": (
+        "{actor} offered {attendee} a free place at {event} beyond their trust's places"
+    ),
     "privacy.purged": _purged,
     "privacy.person_erased": _person_erased,
     # Stories
@@ -590,6 +594,7 @@ LABELS = {
     "trust_id": "Trust",
     "by": "By",
     "attended": "Checked in",
+    "places": "Places for the trust",
     "changed": "Changed",
     # Stories
     "comment": "Comment to the trust",

@@ -1,4 +1,5 @@
-"""Invented monthly figures for the demo trusts: three years each, some improving, some not.
+"""Invented monthly figures for the demo's participating trusts: three years each, some
+improving, some not.
 
 Made from a fixed seed, so every demo shows the same charts. The trusts are marked as demo
 data wherever they appear, and so are their figures.
@@ -54,6 +55,19 @@ PROFILES = {
     "ZD7": Profile(280, 0.23, 0.23, target=25.0),
     "ZD8": Profile(450, 0.28, 0.245, 20, vbac=0.41),
     "ZD9": Profile(240, 0.26, 0.26, target=26.0),
+    "ZE2": Profile(330, 0.27, 0.245, 16, "Joined the programme (demo)", vbac=0.36),
+    "ZE3": Profile(260, 0.24, 0.24),
+    "ZF1": Profile(540, 0.28, 0.255, 12, "Triage line opened (demo)", target=25.0),
+    "ZF2": Profile(300, 0.22, 0.235, normal_birth=0.45),
+    "ZF5": Profile(390, 0.26, 0.26, target=24.0),
+    "ZF6": Profile(470, 0.30, 0.27, 20, "Joined the programme (demo)"),
+    "ZF9": Profile(350, 0.25, 0.25, vbac=0.30),
+    "ZG1": Profile(280, 0.25, 0.225, 22, "Birth centre opened (demo)", normal_birth=0.46),
+    "ZG4": Profile(310, 0.23, 0.23),
+    "ZG6": Profile(620, 0.29, 0.29, target=27.0),
+    "ZG7": Profile(400, 0.26, 0.24, 18, "Joined the programme (demo)"),
+    "ZH1": Profile(430, 0.27, 0.27, vbac=0.40),
+    "ZH2": Profile(290, 0.24, 0.225, 24, "Consultant review of every elective (demo)"),
 }
 
 

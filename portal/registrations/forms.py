@@ -3,14 +3,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from wtforms import EmailField, FieldList, FormField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    FieldList,
+    FormField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.auth.service import AccountError, normalise_email
+from portal.registrations.event_day import SEARCH_LIMIT, Show
 from portal.registrations.models import JobRole
 from portal.registrations.service import Attendee
-from portal.web.forms import PlainForm, PortalForm
+from portal.web.forms import FilterForm, PlainForm, PortalForm, WholeNumberField, searched
 
 MAX_ATTENDEES = 20
 JOB_ROLE_CHOICES = [SelectChoice("", "Choose a job role")] + [
@@ -124,3 +140,41 @@ class ChangeAttendeeForm(PortalForm, AttendeeForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+
+
+class CheckInFilterForm(FilterForm):
+    """The check-in list's search by name and its choice of whom to show (a GET form)."""
+
+    q = SearchField(
+        "Search by name",
+        id="check-in-q",
+        filters=[searched(SEARCH_LIMIT)],
+        render_kw={
+            "maxlength": str(SEARCH_LIMIT),
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "enterkeyhint": "search",
+        },
+    )
+    show = SelectField(
+        "Show",
+        id="check-in-show",
+        choices=[SelectChoice(show.value, show.label) for show in Show],
+        default=Show.EVERYONE.value,
+    )
+
+    @property
+    def chosen(self) -> Show:
+        return Show.read(self.show.data)
+
+
+class TrustLimitForm(PortalForm):
+    """How many people one trust may have confirmed at one event."""
+
+    places = WholeNumberField(
+        "Places for this trust",
+        validators=[
+            InputRequired("Enter the number of places this trust may have"),
+            NumberRange(min=1, max=1000, message="Places must be between 1 and 1000"),
+        ],
+    )

@@ -128,7 +128,12 @@ def _to_booker(registration: Registration, kind: str, subject: str, opening: str
 WaitingBecause = Literal["full", "trust"]
 
 
-def booked(registration: Registration, waits_because: WaitingBecause | None = None) -> None:
+def booked(
+    registration: Registration,
+    waits_because: WaitingBecause | None = None,
+    *,
+    trust_limit: int | None = None,
+) -> None:
     title = registration.event.title
     if registration.is_confirmed:
         _to_attendee(
@@ -146,7 +151,7 @@ def booked(registration: Registration, waits_because: WaitingBecause | None = No
             f"{registration.attendee_name} has a confirmed place. We have sent them a calendar invitation.",
         )
         return
-    trust, cap = registration.trust.name, registration.event.trust_cap
+    trust, cap = registration.trust.name, trust_limit
     if waits_because == "trust" and cap is not None:
         why_attendee = f"the {cap} places each trust may have at this event are already taken by colleagues from {trust}"
         why_booker = f"your trust has booked all {cap} of its places at this event"

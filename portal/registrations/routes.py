@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from flask import abort, flash, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -10,9 +11,25 @@ from sqlalchemy import select
 from portal.auth.permissions import signed_in
 from portal.events.models import NetworkEvent
 from portal.events.service import public_event
-from portal.extensions import db
+from portal.extensions import db, utcnow
+from portal.regions.models import Trust
 from portal.registrations import bp
-from portal.registrations.forms import MAX_ATTENDEES, BookingForm, ChangeAttendeeForm
+from portal.registrations.event_day import (
+    SEARCH_LIMIT,
+    Show,
+    by_name,
+    counts_of,
+    event_day,
+    event_registrations,
+    register_of,
+)
+from portal.registrations.forms import (
+    MAX_ATTENDEES,
+    BookingForm,
+    ChangeAttendeeForm,
+    CheckInFilterForm,
+    TrustLimitForm,
+)
 from portal.registrations.links import registration_from_token
 from portal.registrations.models import Registration
 from portal.registrations.service import (
@@ -22,19 +39,29 @@ from portal.registrations.service import (
     bookings_by_event,
     can_book,
     change_attendee,
+    confirmed_of_trust,
     event_for_attendee_manager,
+    event_is_open_to,
+    no_promotion_reason,
+    offer_place,
+    offer_problem,
     places,
+    raise_trust_limit,
     registration_for_manager,
     registration_for_trust,
     remove,
     set_attended,
+    trust_limit_problem,
+    trust_limits,
     trust_places_left,
+    waiting_of_trust,
     waiting_positions,
     withdraw,
 )
 from portal.web.csvtools import csv_download
 from portal.web.forms import ConfirmForm
-from portal.web.htmx import is_htmx, redirect_after_post, render, wants_fragment
+from portal.web.htmx import redirect_after_post, render, render_fragment, wants_fragment
+from portal.web.inputs import search_text
 from portal.web.lookups import found_or_404
 from portal.web.navigation import navigation_link
 
@@ -112,6 +139,7 @@ def book(event_id: int) -> ResponseReturnValue:
         closed=closed,
         places=(left := places(event)),
         trust_left=trust_places_left(event, current_user.trust, left.left),
+        trust_limit=trust_limits(event).of(current_user.trust_id),
         max_attendees=MAX_ATTENDEES,
     )
 
@@ -158,6 +186,7 @@ def booked(event_id: int) -> ResponseReturnValue:
         event=event,
         registrations=registrations,
         positions=waiting_positions([event.id]),
+        trust_limit=trust_limits(event).of(current_user.trust_id),
         reasons=result.get("reasons", {}),
         skipped=result.get("skipped", 0) if ids or result.get("event_id") == event.id else 0,
     )
@@ -271,61 +300,95 @@ def self_service_withdraw(token: str) -> ResponseReturnValue:
     return redirect_after_post(url_for("registrations.self_service", token=token))
 
 
-# --- The coordinator's attendee list ------------------------------------------------------------
+# --- The coordinator's attendee list and check-in --------------------------------------------------
 
 
-def _event_registrations(event: NetworkEvent) -> list[Registration]:
-    return list(
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.event_id == event.id)
-            .order_by(
-                Registration.state,
-                Registration.waitlisted_at,
-                Registration.attendee_name,
-                Registration.id,
-            )
-        )
-    )
+def _check_in_filters() -> CheckInFilterForm:
+    filters = CheckInFilterForm(request.args)
+    filters.clear_unknown_choices()
+    return filters
+
+
+def _list_url(event_id: int, search: str, show: str, anchor: str = "") -> str:
+    """The attendee list as the coordinator left it (their search and choice kept)."""
+    args: dict[str, Any] = {"event_id": event_id}
+    if search:
+        args["q"] = search
+    if show != Show.EVERYONE:
+        args["show"] = show
+    return url_for("registrations.attendees", **args) + anchor
 
 
 @bp.get("/events/<int:event_id>/attendees")
 @login_required
 def attendees(event_id: int) -> ResponseReturnValue:
+    """The event's people: check-in with search and filters, the waiting list and why people
+    wait, numbers by trust and role, and needs for catering and access."""
     event = found_or_404(event_for_attendee_manager(current_user, event_id))
-    registrations = _event_registrations(event)
+    filters = _check_in_filters()
+    registrations = event_registrations(event)
+    day = event_day(event, registrations, search=filters.q.data or "", show=filters.chosen)
     confirmed = [r for r in registrations if r.is_confirmed]
     waiting = sorted(
         (r for r in registrations if r.is_waitlisted), key=lambda r: (r.waitlisted_at, r.id)
     )
-    ended = [r for r in registrations if not r.is_active]
-    by_trust = Counter(r.trust.name for r in confirmed)
-    by_role = Counter(r.job_role.label for r in confirmed)
     needs = [
         r
-        for r in confirmed + waiting
+        for r in sorted(confirmed, key=by_name) + waiting
         if (r.access_needs or r.dietary_needs) and r.needs_erased_at is None
     ]
+    # Only the search form asks for the list alone; any other htmx request (HX-Location after
+    # offering a place) gets the page.
+    fragment = request.headers.get("HX-Target") == "check-in-results"
     return render(
         "registrations/attendees.jinja",
+        "check_in_results" if fragment else None,
         event=event,
-        confirmed=confirmed,
-        waiting=waiting,
-        ended=ended,
-        by_trust=sorted(by_trust.items()),
-        by_role=sorted(by_role.items()),
+        day=day,
+        filters=filters,
+        ended=[r for r in registrations if not r.is_active],
+        by_trust=sorted(Counter(r.trust.name for r in confirmed).items()),
+        by_role=sorted(Counter(r.job_role.label for r in confirmed).items()),
         needs=needs,
-        attended=sum(1 for r in confirmed if r.attended),
         form=ConfirmForm(),
     )
 
 
-CSV_COLUMNS = ("name", "email", "job_role", "trust", "status", "booked_at", "checked_in_at")
+@bp.get("/events/<int:event_id>/register")
+@login_required
+def register(event_id: int) -> ResponseReturnValue:
+    """The sign-in sheet to print: one line per confirmed person, by trust then name."""
+    event = found_or_404(event_for_attendee_manager(current_user, event_id))
+    people = register_of(event_registrations(event))
+    by_trust: dict[int, list[Registration]] = {}
+    for registration in people:
+        by_trust.setdefault(registration.trust_id, []).append(registration)
+    return render(
+        "registrations/register.jinja",
+        event=event,
+        groups=list(by_trust.values()),
+        total=len(people),
+        printed_at=utcnow(),
+    )
+
+
+CSV_COLUMNS = (
+    "name",
+    "email",
+    "job_role",
+    "trust",
+    "status",
+    "booked_at",
+    "checked_in_at",
+    "access_needs",
+    "dietary_needs",
+)
 
 
 @bp.get("/events/<int:event_id>/attendees.csv")
 @login_required
 def attendees_csv(event_id: int) -> ResponseReturnValue:
+    """Every booking of the event, with the needs the coordinator plans catering and access by."""
     event = found_or_404(event_for_attendee_manager(current_user, event_id))
     rows = (
         (
@@ -336,8 +399,10 @@ def attendees_csv(event_id: int) -> ResponseReturnValue:
             r.state.label,
             r.booked_at.isoformat(timespec="seconds"),
             r.checked_in_at.isoformat(timespec="seconds") if r.checked_in_at else "",
+            r.access_needs if r.needs_erased_at is None else "",
+            r.dietary_needs if r.needs_erased_at is None else "",
         )
-        for r in _event_registrations(event)
+        for r in event_registrations(event)
     )
     return csv_download(CSV_COLUMNS, rows, f"attendees-event-{event.id}.csv")
 
@@ -357,20 +422,140 @@ def attended(registration_id: int) -> ResponseReturnValue:
         set_attended(registration, value == "yes", actor=current_user)
     except BookingError as exc:
         flash(str(exc), "error")
+    else:
+        if not wants_fragment():
+            # Without JavaScript the list comes back whole, and may no longer show the person.
+            flash(
+                f"{registration.attendee_name} is checked in."
+                if value == "yes"
+                else f"{registration.attendee_name} is no longer checked in.",
+                "success",
+            )
     event = registration.event
-    if is_htmx():
-        confirmed = [r for r in _event_registrations(event) if r.is_confirmed]
-        return render(
+    # The list as it was: its search and choice come back with the form.
+    search = search_text(request.form.get("q"), SEARCH_LIMIT)
+    show = Show.read(request.form.get("show"))
+    if wants_fragment():
+        return render_fragment(
             "registrations/attendees.jinja",
             "check_in_row",
             event=event,
             registration=registration,
-            attended=sum(1 for r in confirmed if r.attended),
-            confirmed=confirmed,
+            counts=counts_of(event_registrations(event)),
+            list_state={"q": search, "show": show.value},
             form=ConfirmForm(),
         )
     return redirect_after_post(
-        url_for("registrations.attendees", event_id=event.id) + f"#registration-{registration.id}"
+        _list_url(event.id, search, show, f"#registration-{registration.id}")
+    )
+
+
+# --- Places beyond a trust's limit ------------------------------------------------------------------
+
+
+@bp.route("/registrations/<int:registration_id>/offer", methods=["GET", "POST"])
+@login_required
+def offer(registration_id: int) -> ResponseReturnValue:
+    """Offer a free place to a waiting person whose trust has used its places: asks first."""
+    registration = found_or_404(registration_for_manager(current_user, registration_id))
+    event = registration.event
+    form = ConfirmForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate():
+            abort(400)
+        try:
+            offer_place(registration, actor=current_user)
+        except BookingError as exc:
+            problem: str | None = str(exc)
+            status = 422
+        else:
+            flash(
+                f"{registration.attendee_name} has a place and has been told by e-mail. "
+                f"{registration.trust.name} may now have "
+                f"{trust_limits(event).of(registration.trust_id)} people at this event.",
+                "success",
+            )
+            return redirect_after_post(
+                _list_url(event.id, "", Show.EVERYONE, f"#registration-{registration.id}")
+            )
+    else:
+        problem = offer_problem(registration)
+    return render(
+        "registrations/offer.jinja",
+        "offer_form",
+        status=status,
+        registration=registration,
+        event=event,
+        problem=problem,
+        places=places(event),
+        limit=trust_limits(event).of(registration.trust_id),
+        form=form,
+    )
+
+
+@bp.route("/events/<int:event_id>/trusts/<int:trust_id>/places", methods=["GET", "POST"])
+@login_required
+def trust_limit(event_id: int, trust_id: int) -> ResponseReturnValue:
+    """Let one trust have more people at this event than the places per trust, from the
+    waiting list: the free places go to its people in turn."""
+    event = found_or_404(event_for_attendee_manager(current_user, event_id))
+    trust = found_or_404(db.session.get(Trust, trust_id))
+    if not event_is_open_to(event, trust):
+        abort(404)
+    problem = no_promotion_reason(event) or trust_limit_problem(event, trust, None)
+    status = 200
+    if request.method == "POST":
+        form = TrustLimitForm()
+        if not form.validate():
+            status = 422
+        elif problem:
+            form.form_errors.append(problem)
+            status = 422
+        elif number_problem := trust_limit_problem(event, trust, form.places.data):
+            form.places.errors = [number_problem]
+            status = 422
+        else:
+            assert form.places.data is not None
+            try:
+                promoted = raise_trust_limit(event, trust, form.places.data, actor=current_user)
+            except BookingError as exc:
+                form.form_errors.append(str(exc))
+                status = 422
+            else:
+                moved = len(promoted)
+                flash(
+                    f"{trust.name} may now have up to {form.places.data} people at this event. "
+                    + (
+                        f"{moved} {'person' if moved == 1 else 'people'} from the waiting list "
+                        f"{'has' if moved == 1 else 'have'} a place and "
+                        f"{'has' if moved == 1 else 'have'} been told by e-mail."
+                        if moved
+                        else "No one moved from the waiting list."
+                    ),
+                    "success",
+                )
+                return redirect_after_post(_list_url(event.id, "", Show.EVERYONE))
+    # Read after any change was tried: a refused change shows the places as they are now.
+    limit = trust_limits(event).of(trust.id)
+    left = places(event).left
+    queue = waiting_of_trust(event, trust.id)
+    if request.method == "GET":
+        # Enough for everyone of the trust who waits, as far as the free places go.
+        suggested = (limit or 0) + max(min(len(queue), left), 1)
+        form = TrustLimitForm(formdata=None, data={"places": min(suggested, event.capacity)})
+    return render(
+        "registrations/trust_limit.jinja",
+        "trust_limit_form",
+        status=status,
+        event=event,
+        trust=trust,
+        limit=limit,
+        left=left,
+        queue=queue,
+        confirmed=confirmed_of_trust(event, trust.id),
+        problem=problem,
+        form=form,
     )
 
 

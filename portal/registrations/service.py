@@ -7,6 +7,7 @@ bookings at the same moment cannot both take the last place.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from portal.registrations.models import (
     JobRole,
     Registration,
     RegistrationState,
+    TrustAllowance,
     new_self_service_key,
 )
 from portal.web.dates import today_in_london
@@ -169,13 +171,62 @@ def _confirmed_by_trust(event_id: int) -> Counter[int]:
     return Counter({trust_id: n for trust_id, n in rows})
 
 
+# --- Places per trust ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrustLimits:
+    """How many people each trust may have confirmed at one event: the event's places per trust
+    (`trust_cap`), or more for a trust the coordinator allowed more (`TrustAllowance`). Every
+    rule about a trust's share of an event reads it from here."""
+
+    cap: int | None
+    allowances: Mapping[int, int] = field(default_factory=dict)
+
+    def of(self, trust_id: int) -> int | None:
+        """The trust's limit at this event; None when the event has no limit per trust."""
+        if self.cap is None:
+            return None
+        return max(self.cap, self.allowances.get(trust_id, 0))
+
+    def reached(self, trust_id: int, confirmed: int) -> bool:
+        limit = self.of(trust_id)
+        return limit is not None and confirmed >= limit
+
+    def left(self, trust_id: int, confirmed: int, places_left: int) -> int:
+        """How many more of the trust's people would be confirmed now."""
+        limit = self.of(trust_id)
+        if limit is None:
+            return places_left
+        return max(min(places_left, limit - confirmed), 0)
+
+
+def trust_limits(event: NetworkEvent) -> TrustLimits:
+    return trust_limits_for([event])[event.id]
+
+
+def trust_limits_for(events: list[NetworkEvent]) -> dict[int, TrustLimits]:
+    """The limits per trust of several events, their allowances read in one query."""
+    allowances: dict[int, dict[int, int]] = {event.id: {} for event in events}
+    capped = [event.id for event in events if event.trust_cap is not None]
+    if capped:
+        rows = db.session.execute(
+            select(TrustAllowance.event_id, TrustAllowance.trust_id, TrustAllowance.places).where(
+                TrustAllowance.event_id.in_(capped)
+            )
+        )
+        for event_id, trust_id, allowed in rows:
+            allowances[event_id][trust_id] = allowed
+    return {event.id: TrustLimits(event.trust_cap, allowances[event.id]) for event in events}
+
+
 def trust_places_left(event: NetworkEvent, trust: Trust, left: int) -> int:
     """How many more of the trust's colleagues would get a confirmed place now: the places
-    left, and no more than the trust's cap allows (the rest join the waiting list)."""
-    if event.trust_cap is None:
+    left, and no more than the trust's limit allows (the rest join the waiting list)."""
+    limits = trust_limits(event)
+    if limits.of(trust.id) is None:
         return left
-    used = _confirmed_by_trust(event.id)[trust.id]
-    return max(min(left, event.trust_cap - used), 0)
+    return limits.left(trust.id, _confirmed_by_trust(event.id)[trust.id], left)
 
 
 def _lock_event(event: NetworkEvent) -> None:
@@ -217,6 +268,7 @@ def book_places(
             raise BookingError(reason)
         confirmed = _confirmed_by_trust(event.id)
         total = sum(confirmed.values())
+        limit = trust_limits(event).of(trust.id)
         active = set(
             db.session.scalars(
                 select(Registration.attendee_email).where(
@@ -253,13 +305,11 @@ def book_places(
                 registration.waitlisted_at = now
                 waits_because = "full"
                 message = "On the waiting list: the event is full"
-            elif event.trust_cap is not None and confirmed[trust.id] >= event.trust_cap:
+            elif limit is not None and confirmed[trust.id] >= limit:
                 registration.state = RegistrationState.WAITLISTED
                 registration.waitlisted_at = now
                 waits_because = "trust"
-                message = (
-                    f"On the waiting list: your trust's {event.trust_cap} places are all taken"
-                )
+                message = f"On the waiting list: your trust's {limit} places are all taken"
             else:
                 registration.state = RegistrationState.CONFIRMED
                 registration.confirmed_at = now
@@ -274,7 +324,7 @@ def book_places(
                 actor,
                 state=registration.state.value,
             )
-            messages.booked(registration, waits_because)
+            messages.booked(registration, waits_because, trust_limit=limit)
             outcomes.append(BookingOutcome(attendee, registration, message))
         db.session.commit()
     return outcomes
@@ -286,12 +336,13 @@ def book_places(
 def promote_waiting(
     event: NetworkEvent, *, actor: object | None = None, now: datetime | None = None
 ) -> list[Registration]:
-    """Fill free places from the waiting list, oldest first; an entry whose trust is at its cap
+    """Fill free places from the waiting list, oldest first; an entry whose trust is at its limit
     is skipped but keeps its place. Nothing moves once the event has started. Call it inside the
     write transaction that freed the places."""
     now = now or utcnow()
     if event.is_cancelled or event.has_started(now):
         return []
+    limits = trust_limits(event)
     confirmed = _confirmed_by_trust(event.id)
     total = sum(confirmed.values())
     waiting = db.session.scalars(
@@ -305,7 +356,7 @@ def promote_waiting(
     for registration in waiting:
         if total >= event.capacity:
             break
-        if event.trust_cap is not None and confirmed[registration.trust_id] >= event.trust_cap:
+        if limits.reached(registration.trust_id, confirmed[registration.trust_id]):
             continue
         registration.state = RegistrationState.CONFIRMED
         registration.confirmed_at = now
@@ -360,6 +411,151 @@ def remove(
 ) -> list[Registration]:
     """The coordinator removes an attendee; a freed place goes to the waiting list."""
     return _end(registration, RegistrationState.REMOVED, actor=actor, by="coordinator", now=now)
+
+
+# --- More places for one trust ------------------------------------------------------------------
+
+
+def confirmed_of_trust(event: NetworkEvent, trust_id: int) -> int:
+    """How many of the trust's people have confirmed places at the event."""
+    return _confirmed_by_trust(event.id)[trust_id]
+
+
+def waiting_of_trust(event: NetworkEvent, trust_id: int) -> list[Registration]:
+    """The trust's people on the event's waiting list, in the order places are offered."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.trust_id == trust_id,
+                Registration.state == RegistrationState.WAITLISTED,
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
+        )
+    )
+
+
+def no_promotion_reason(event: NetworkEvent, now: datetime | None = None) -> str | None:
+    """Why no one can move from this event's waiting list now, or None."""
+    now = now or utcnow()
+    if event.is_cancelled:
+        return "This event has been cancelled."
+    if event.has_started(now):
+        return "This event has started: no one moves from the waiting list once it has begun."
+    if places(event).left == 0:
+        return (
+            "No place is free: every place is taken. Add places to the event, or wait until "
+            "someone withdraws."
+        )
+    return None
+
+
+def _allow(event: NetworkEvent, trust_id: int, allowed: int, actor: User, now: datetime) -> int:
+    """Let the trust confirm up to `allowed` people at the event; the limit it had before."""
+    before = trust_limits(event).of(trust_id)
+    assert before is not None
+    allowance = db.session.get(TrustAllowance, (event.id, trust_id))
+    if allowance is None:
+        allowance = TrustAllowance(event_id=event.id, trust_id=trust_id)
+        db.session.add(allowance)
+    allowance.places = allowed
+    allowance.raised_by_id = actor.id
+    allowance.raised_at = now
+    db.session.flush()
+    return before
+
+
+def trust_limit_problem(event: NetworkEvent, trust: Trust, allowed: int | None) -> str | None:
+    """Why the trust's limit at the event cannot be raised to `allowed` now, or None."""
+    limit = trust_limits(event).of(trust.id)
+    if limit is None:
+        return "This event has no limit per trust, so there is nothing to raise."
+    if not waiting_of_trust(event, trust.id):
+        return f"No one from {trust.name} is on the waiting list."
+    if allowed is None:
+        return None
+    if allowed <= limit:
+        return f"Enter a number more than {limit}, the places {trust.name} has now"
+    if allowed > event.capacity:
+        return f"A trust cannot have more than the event's {event.capacity} places"
+    return None
+
+
+def raise_trust_limit(
+    event: NetworkEvent, trust: Trust, allowed: int, *, actor: User, now: datetime | None = None
+) -> list[Registration]:
+    """Let one trust have up to `allowed` confirmed people at this event, more than the event's
+    places per trust, and fill the free places from the waiting list in turn (e-mails through
+    the outbox). Never beyond the event's capacity. The people who got places are returned."""
+    with write_transaction():
+        _lock_event(event)
+        now = now or utcnow()  # holding the lock, as in book_places
+        problem = no_promotion_reason(event, now) or trust_limit_problem(event, trust, allowed)
+        if problem:
+            raise BookingError(problem)
+        before = _allow(event, trust.id, allowed, actor, now)
+        record(
+            "event.trust_limit_raised",
+            "event",
+            event.id,
+            actor=actor,
+            before={"trust_id": trust.id, "places": before},
+            after={"trust_id": trust.id, "places": allowed},
+        )
+        promoted = promote_waiting(event, actor=actor, now=now)
+        db.session.commit()
+    return promoted
+
+
+def offer_problem(registration: Registration, now: datetime | None = None) -> str | None:
+    """Why a place cannot be offered to this waiting person now, or None."""
+    now = now or utcnow()
+    event = registration.event
+    if not registration.is_waitlisted:
+        return f"{registration.attendee_name} is no longer on the waiting list."
+    problem = no_promotion_reason(event, now)
+    if problem:
+        return problem
+    first = waiting_of_trust(event, registration.trust_id)[0]
+    if first.id != registration.id:
+        return (
+            f"{first.attendee_name}, also from {registration.trust.name}, is ahead of them on "
+            "the waiting list: offer the place to them first."
+        )
+    return None
+
+
+def offer_place(
+    registration: Registration, *, actor: User, now: datetime | None = None
+) -> Registration:
+    """Give a waiting person a free place that their trust's limit keeps from them: the trust
+    may have one more person at this event than it has now, and the person (their trust's next
+    in the queue) is confirmed and told by e-mail."""
+    with write_transaction():
+        event = registration.event
+        _lock_event(event)
+        now = now or utcnow()
+        db.session.refresh(registration)
+        problem = offer_problem(registration, now)
+        if problem:
+            raise BookingError(problem)
+        confirmed = _confirmed_by_trust(event.id)[registration.trust_id]
+        limits = trust_limits(event)
+        allowed = None
+        if limits.reached(registration.trust_id, confirmed):
+            allowed = confirmed + 1
+            _allow(event, registration.trust_id, allowed, actor, now)
+        promoted = promote_waiting(event, actor=actor, now=now)
+        if registration not in promoted:
+            # Someone earlier in the queue, whom no limit held back, took the place.
+            db.session.rollback()
+            raise BookingError(
+                "The free place went to someone earlier on the waiting list. Nothing else changed."
+            )
+        _audit("registration.place_offered", registration, actor, places=allowed)
+        db.session.commit()
+    return registration
 
 
 def capacity_problem(
@@ -575,24 +771,26 @@ class TrustPlaces:
     trust_left: int
     #: Bookings that ended: withdrawn, removed, or cancelled with the event.
     ended: list[Registration] = field(default_factory=list)
+    #: The most people the trust may have confirmed at the event (None: no limit per trust).
+    trust_limit: int | None = None
 
     @property
     def trust_confirmed(self) -> int:
         return len(self.confirmed)
 
 
-def waiting_reason(event: NetworkEvent, places: Places, trust_confirmed: int) -> str:
+def waiting_reason(places: Places, trust_confirmed: int, trust_limit: int | None) -> str:
     """Why the trust's waiting people wait, in the words a booker needs."""
     if places.left == 0:
         return "the event is full"
-    if event.trust_cap is not None and trust_confirmed >= event.trust_cap:
-        return f"your trust has used its {event.trust_cap} places"
+    if trust_limit is not None and trust_confirmed >= trust_limit:
+        return f"your trust has used its {trust_limit} places"
     return "a place is free: the coordinator will offer it in turn"
 
 
 def trust_places_at(events: list[NetworkEvent], trust: Trust) -> dict[int, TrustPlaces]:
     """For each event, the trust's confirmed and waiting people (with their places in the
-    queue) and the places left to the trust, read with three queries for any number of events."""
+    queue) and the places left to the trust, read with four queries for any number of events."""
     ids = [event.id for event in events]
     counted = places_for(events)
     mine: dict[int, list[Registration]] = {event_id: [] for event_id in ids}
@@ -608,8 +806,11 @@ def trust_places_at(events: list[NetworkEvent], trust: Trust) -> dict[int, Trust
         ):
             mine[registration.event_id].append(registration)
     positions = waiting_positions(ids)
+    limits = trust_limits_for(events)
     return {
-        event.id: _trust_places(event, mine[event.id], counted[event.id], positions)
+        event.id: _trust_places(
+            event, mine[event.id], counted[event.id], positions, limits[event.id].of(trust.id)
+        )
         for event in events
     }
 
@@ -619,18 +820,17 @@ def _trust_places(
     registrations: list[Registration],
     places: Places,
     positions: dict[int, int],
+    limit: int | None,
 ) -> TrustPlaces:
     confirmed = [r for r in registrations if r.is_confirmed]
-    left = places.left
-    if event.trust_cap is not None:
-        left = max(min(left, event.trust_cap - len(confirmed)), 0)
-    reason = waiting_reason(event, places, len(confirmed))
+    left = places.left if limit is None else max(min(places.left, limit - len(confirmed)), 0)
+    reason = waiting_reason(places, len(confirmed), limit)
     waiting = sorted(
         (Waiting(r, positions[r.id], reason) for r in registrations if r.is_waitlisted),
         key=lambda w: w.position,
     )
     ended = [r for r in registrations if not r.is_active]
-    return TrustPlaces(event, places, confirmed, waiting, left, ended)
+    return TrustPlaces(event, places, confirmed, waiting, left, ended, limit)
 
 
 @dataclass(frozen=True)
@@ -643,7 +843,7 @@ class TrustBookings:
 
 
 def bookings_by_event(trust: Trust) -> TrustBookings:
-    """Every booking the trust has made, grouped by event, in four queries."""
+    """Every booking the trust has made, grouped by event, in five queries."""
     registrations = list(
         db.session.scalars(
             select(Registration)
@@ -659,9 +859,12 @@ def bookings_by_event(trust: Trust) -> TrustBookings:
         by_event.setdefault(registration.event_id, []).append(registration)
     counted = places_for(list(events.values()))
     positions = waiting_positions(list(events))
+    limits = trust_limits_for(list(events.values()))
     today = today_in_london()
     grouped = [
-        _trust_places(event, by_event[event_id], counted[event_id], positions)
+        _trust_places(
+            event, by_event[event_id], counted[event_id], positions, limits[event_id].of(trust.id)
+        )
         for event_id, event in events.items()
     ]
     upcoming = sorted(

@@ -1,4 +1,5 @@
-"""Demo improvement stories: every state, several trusts, all five pathways, some with measures."""
+"""Demo improvement stories: every state, trusts in most regions, all five pathways, some with
+measures and some presented at a network event."""
 
 from __future__ import annotations
 
@@ -124,6 +125,78 @@ DEMO_STORIES: tuple[tuple[Any, ...], ...] = (
         [Pathway.FIRST_PREGNANCY],
         [],
         "South West launch event",
+    ),
+    (
+        "ZE2",
+        StoryState.PUBLISHED,
+        "Debriefing women after a caesarean",
+        "A midwife now talks every woman through her caesarean before she goes home, and again at six weeks if she wants to.",
+        "## What we changed\n\nWomen told us they left hospital not knowing why they had a caesarean, "
+        "or what it meant for a next birth. A midwife now goes through the birth with each woman "
+        "before she goes home and offers a second conversation six weeks later.\n\n## What happened\n\n"
+        "More women came to the VBAC clinic in their next pregnancy already knowing their options.",
+        [Pathway.VBAC],
+        [],
+        "East of England launch event",
+    ),
+    (
+        "ZF1",
+        StoryState.PUBLISHED,
+        "A triage line for early labour",
+        "An experienced midwife answers every call from a woman who thinks she is in labour, with the same advice day and night.",
+        "## What we changed\n\nCalls went to whoever was free on the labour ward. We set up one "
+        "number, staffed by an experienced midwife with a written guide agreed by the whole team.\n\n"
+        "## What others can learn\n\nWrite the guide with the women who will use the line.",
+        [Pathway.FIRST_PREGNANCY],
+        [(Measure.TOTAL_CS, 27.3, "2007–08", 25.1, "2008–09")],
+        "Early labour and triage: what works",
+    ),
+    (
+        "ZG1",
+        StoryState.PUBLISHED,
+        "A birth centre beside the labour ward",
+        "Opening a midwife-led birth centre next to the labour ward gave women at low risk a real choice of where to give birth.",
+        "## What we changed\n\nWe turned four labour rooms into a midwife-led birth centre, with its "
+        "own team and clear rules for moving to the labour ward.\n\n## What happened\n\nA quarter of "
+        "women at low risk now give birth in the centre, and the normal birth rate rose.",
+        [Pathway.ORGANISATIONAL, Pathway.FIRST_PREGNANCY],
+        [(Measure.NORMAL_BIRTH, 39.5, "2007–08", 44.0, "2008–09")],
+        "Birth centres and midwife-led care",
+    ),
+    (
+        "ZH1",
+        StoryState.PUBLISHED,
+        "Asking women what made them choose a repeat caesarean",
+        "Interviews with women who chose a second caesarean changed what our clinic says, and when.",
+        "## What we changed\n\nA service user representative and a midwife talked to 20 women who "
+        "had chosen a repeat caesarean. Most had decided before anyone discussed the options with "
+        "them, so the first conversation now happens at booking.",
+        [Pathway.VBAC, Pathway.ELECTIVE_CS],
+        [],
+        "VBAC: what women told us",
+    ),
+    (
+        "ZF5",
+        StoryState.PUBLISHED,
+        "One team's self-assessment against the top ten",
+        "Midwives, obstetricians and managers scored the unit together, and agreed three things to change first.",
+        "## What we changed\n\nWe held the self-assessment as a workshop, with every profession in "
+        "the room, and kept the scores on the ward wall for a year.",
+        [Pathway.TOP_TEN],
+        [],
+        None,
+    ),
+    (
+        "ZG6",
+        StoryState.SUBMITTED,
+        "Emergency caesareans reviewed at the morning handover",
+        "Each morning the team looks back at the night's emergency caesareans, to learn together rather than to blame.",
+        "## What we changed\n\nThe consultant, the labour ward coordinator and the night team spend "
+        "ten minutes of the handover on each emergency caesarean of the night: what was known, what "
+        "was decided, and what would help next time.",
+        [Pathway.FIRST_PREGNANCY, Pathway.ORGANISATIONAL],
+        [],
+        None,
     ),
 )
 

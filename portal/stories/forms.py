@@ -4,6 +4,7 @@ from typing import Any
 
 from wtforms import (
     BooleanField,
+    Field,
     FormField,
     SearchField,
     SelectField,
@@ -17,7 +18,13 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.events.models import NetworkEvent
 from portal.regions.models import Region, Trust
 from portal.stories.models import Measure, Pathway, Story
-from portal.stories.service import MeasureValues, StoryFilters, StoryValues
+from portal.stories.service import (
+    CharacteristicChoice,
+    MeasureValues,
+    StoryFilters,
+    StoryValues,
+    ToolkitChoices,
+)
 from portal.web.dates import long_date
 from portal.web.forms import FilterForm, PercentField, PlainForm, PortalForm, searched
 
@@ -68,6 +75,15 @@ class MeasureForm(PlainForm):
             valid = False
         return valid
 
+    @property
+    def typed(self) -> bool:
+        """Whether anything was typed into this measure's boxes (spaces are nothing)."""
+        return any(part.raw_data and str(part.raw_data[0]).strip() for part in self)
+
+    def clear(self) -> None:
+        for part in self:
+            part.raw_data, part.data = [], None
+
     def values(self, measure: Measure) -> MeasureValues | None:
         # A validated form has both rates or neither; an unvalidated one may have only one.
         baseline, latest = self.baseline_value.data, self.latest_value.data
@@ -99,6 +115,68 @@ class PathwaysField(SelectMultipleField):
             raise ValidationError("Select pathways from the list")
 
 
+class ShownMeasuresField(Field):
+    """Which measures' boxes the form shows: a hidden input in each measure's boxes, so that
+    "Add a measure" and "Remove" keep the others, even empty ones. An unknown value is ignored."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        known = {m.value: m for m in Measure}
+        self.data = list(dict.fromkeys(known[v] for v in valuelist if v in known))
+
+    def process_data(self, value: Any) -> None:
+        self.data = list(value or [])
+
+
+class CharacteristicsField(SelectMultipleField):
+    """The current toolkit's characteristics as checkboxes, grouped by pathway, each sent as
+    `pathway:code`; offered only once a framework is loaded, and a value not offered is refused."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, choices=[], **kwargs)
+        self.toolkit: ToolkitChoices | None = None
+
+    def offer(self, toolkit: ToolkitChoices | None) -> None:
+        self.toolkit = toolkit
+        self.choices = [
+            SelectChoice(c.key, c.code) for c in (toolkit.characteristics if toolkit else [])
+        ]
+
+    @property
+    def first_input_id(self) -> str:
+        """Where the error summary's link goes: the first checkbox."""
+        return f"{self.id}-1"
+
+    def by_pathway(
+        self,
+    ) -> list[tuple[Pathway, list[tuple[int, CharacteristicChoice, bool]], int]]:
+        """Each pathway that has characteristics: them, numbered for their inputs' ids (1, 2, 3 …
+        over the whole field) and whether each is selected, and how many are selected."""
+        chosen = set(self.data or [])
+        groups: dict[Pathway, list[tuple[int, CharacteristicChoice, bool]]] = {}
+        for number, choice in enumerate(self.toolkit.characteristics if self.toolkit else [], 1):
+            groups.setdefault(choice.pathway, []).append((number, choice, choice.key in chosen))
+        return [
+            (pathway, entries, sum(checked for *_, checked in entries))
+            for pathway, entries in groups.items()
+        ]
+
+    def pre_validate(self, form: Any) -> None:
+        if self.toolkit is None:
+            return  # not offered: whatever came is not used
+        known = {c.key for c in self.toolkit.characteristics}
+        if any(value not in known for value in self.data or []):
+            raise ValidationError(
+                "Select characteristics from the list: one you sent is not in the current toolkit"
+            )
+
+    def cited(self) -> list[tuple[Pathway, str]] | None:
+        """The (pathway, code) pairs selected; None when the field was not offered."""
+        if self.toolkit is None:
+            return None
+        known = {c.key: (c.pathway, c.code) for c in self.toolkit.characteristics}
+        return [known[value] for value in dict.fromkeys(self.data or []) if value in known]
+
+
 def _measure_field_name(measure: Measure) -> str:
     return "measure_" + measure.value.replace("-", "_")
 
@@ -128,6 +206,7 @@ class StoryForm(PortalForm):
         "Pathways",
         description="Which parts of the toolkit this story is about. Select all that apply.",
     )
+    characteristics = CharacteristicsField("Characteristics this story improved (optional)")
     event = SelectField(
         "Presented at a network event (optional)", choices=[], default="", validate_choice=True
     )
@@ -141,16 +220,62 @@ class StoryForm(PortalForm):
         default="",
         validate_choice=True,
     )
+    measures_shown = ShownMeasuresField()
+    #: Which measure "Add a measure" adds (the first not shown, if none or an unknown one is sent).
+    new_measure = SelectField("Measure to add", choices=[], default="", validate_choice=False)
 
-    def __init__(self, *args: Any, events: list[NetworkEvent] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        events: list[NetworkEvent] | None = None,
+        toolkit: ToolkitChoices | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.event.choices = [SelectChoice("", "Not presented at an event")] + [
             SelectChoice(str(e.id), f"{e.title} ({long_date(e.event_date)})") for e in events or []
         ]
+        self.characteristics.offer(toolkit)
+        self._offer_new_measures()
 
     @property
     def measure_fields(self) -> list[tuple[Measure, FormField]]:
         return [(m, getattr(self, _measure_field_name(m))) for m in Measure]
+
+    @property
+    def shown_measures(self) -> list[Measure]:
+        """The measures whose boxes the form shows: those it showed before, and any with
+        something typed in (whoever sent the form), in the measures' order."""
+        shown = set(self.measures_shown.data or [])
+        shown |= {m for m, subform in self.measure_fields if subform.form.typed}
+        return [m for m in Measure if m in shown]
+
+    def _offer_new_measures(self) -> None:
+        shown = self.shown_measures
+        self.new_measure.choices = [
+            SelectChoice(m.value, m.label) for m in Measure if m not in shown
+        ]
+
+    def add_measure(self) -> Measure | None:
+        """Show one more measure's boxes (empty): the one chosen, or the first not shown."""
+        shown = self.shown_measures
+        left = [m for m in Measure if m not in shown]
+        chosen = next((m for m in left if m.value == self.new_measure.data), None)
+        added = chosen or (left[0] if left else None)
+        if added is not None:
+            self.measures_shown.data = [*shown, added]
+            self.new_measure.data = ""
+            self._offer_new_measures()
+        return added
+
+    def remove_measure(self, value: str) -> Measure | None:
+        """Take a measure's boxes off the form, and what was typed in them."""
+        removed = next((m for m in self.shown_measures if m.value == value), None)
+        if removed is not None:
+            getattr(self, _measure_field_name(removed)).form.clear()
+            self.measures_shown.data = [m for m in self.shown_measures if m is not removed]
+            self._offer_new_measures()
+        return removed
 
     def load(self, story: Story) -> None:
         """Fill the form from a saved story (for GET)."""
@@ -160,6 +285,12 @@ class StoryForm(PortalForm):
         self.pathways.data = [p.value for p in story.pathways]
         self.event.data = str(story.event_id) if story.event_id else ""
         self.chart_measure.data = story.chart_measure.value if story.chart_measure else ""
+        self.characteristics.data = [
+            f"{link.pathway.value}:{link.characteristic_code}"
+            for link in story.characteristic_links
+        ]
+        self.measures_shown.data = [m.measure for m in story.measures]
+        self._offer_new_measures()
         for measure, subform in self.measure_fields:
             saved = story.measure(measure)
             if saved is not None:
@@ -178,6 +309,7 @@ class StoryForm(PortalForm):
             event_id=int(self.event.data) if self.event.data else None,
             measures=[m for m in measures if m is not None],
             chart_measure=Measure(self.chart_measure.data) if self.chart_measure.data else None,
+            characteristics=self.characteristics.cited(),
         )
 
 

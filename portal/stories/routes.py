@@ -31,6 +31,8 @@ from portal.stories.service import (
     StoryError,
     can_review,
     can_write_for,
+    characteristic_choices,
+    cited_characteristics,
     create_draft,
     delete_draft,
     event_choices,
@@ -54,7 +56,7 @@ from portal.stories.service import (
 from portal.web.conditional import answer_conditionally
 from portal.web.dates import LONDON, short_time
 from portal.web.forms import ConfirmForm
-from portal.web.htmx import redirect_after_post, render, render_fragment
+from portal.web.htmx import redirect_after_post, render, render_fragment, wants_fragment
 from portal.web.lookups import found_or_404
 from portal.web.markdown import render_markdown
 from portal.web.navigation import navigation_link, to
@@ -118,6 +120,7 @@ def story(story_id: int) -> ResponseReturnValue:
         can_write=can_write_for(current_user, found.trust),
         can_review=can_review(current_user, found),
         problems=problems_before_submitting(found) if found.is_editable else {},
+        characteristics=cited_characteristics(found, current_user),
     )
 
 
@@ -181,7 +184,14 @@ def new() -> ResponseReturnValue:
             for s in trust_stories(trust)
             if s.state is StoryState.DRAFT
             and s.author_id == current_user.id
-            and not (s.title or s.summary or s.body or s.pathway_links or s.measures)
+            and not (
+                s.title
+                or s.summary
+                or s.body
+                or s.pathway_links
+                or s.measures
+                or s.characteristic_links
+            )
         ),
         None,
     )
@@ -196,6 +206,44 @@ def keeps_page_when_signed_out(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+#: Fired (HX-Trigger-After-Settle) when a measure is taken off the form: the form saves itself.
+MEASURES_CHANGED = "story-measures-changed"
+
+
+def _story_form(story: Story) -> StoryForm:
+    return StoryForm(
+        events=event_choices(story.trust, keep=story.event_id),
+        toolkit=characteristic_choices(story),
+    )
+
+
+def _change_measures(form: StoryForm, story: Story) -> Response:
+    """Answer "Add a measure" or "Remove": the form again with one measure more or less,
+    nothing checked and nothing saved (the boxes of a measure being typed are not finished yet).
+    htmx gets the measures alone; a measure removed then saves the draft, as typing does."""
+    removing = request.form.get("remove_measure")
+    if removing is not None:
+        changed, added = form.remove_measure(removing), None
+    else:
+        changed = added = form.add_measure()
+    news = ""
+    if changed is not None:
+        news = f"{changed.label} {'added' if added else 'removed'}."
+    response = render(
+        "stories/form.jinja",
+        "measures",
+        form=form,
+        story=story,
+        preview=None,
+        added=added,
+        measures_news=news,
+        oob=wants_fragment(),
+    )
+    if removing is not None and changed is not None and wants_fragment():
+        response.headers["HX-Trigger-After-Settle"] = MEASURES_CHANGED
+    return response
+
+
 @bp.route("/stories/<int:story_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(story_id: int) -> ResponseReturnValue:
@@ -203,11 +251,13 @@ def edit(story_id: int) -> ResponseReturnValue:
     if not found.is_editable:
         flash(f"This story is {found.state.label.lower()}, so it cannot be changed now.", "info")
         return redirect_after_post(url_for("stories.story", story_id=found.id))
-    form = StoryForm(events=event_choices(found.trust, keep=found.event_id))
+    form = _story_form(found)
     preview = None
     status = 200
     if request.method == "GET":
         form.load(found)
+    elif "add_measure" in request.form or "remove_measure" in request.form:
+        return _change_measures(form, found)
     elif form.validate():
         try:
             save_draft(found, form.values(), actor=current_user)
@@ -232,7 +282,7 @@ def edit(story_id: int) -> ResponseReturnValue:
 def autosave(story_id: int) -> ResponseReturnValue:
     """Save the draft as it is written (htmx, after a pause in typing): answers with a status line."""
     found = found_or_404(story_for_writer(current_user, story_id))
-    form = StoryForm(events=event_choices(found.trust, keep=found.event_id))
+    form = _story_form(found)
     if not found.is_editable:
         message = f"Not saved: this story is {found.state.label.lower()} now."
     elif not form.validate():
@@ -372,6 +422,7 @@ def _review_page(
         event=_event_of(found),
         publish_form=publish_form,
         return_form=return_form,
+        characteristics=cited_characteristics(found, current_user),
     )
 
 

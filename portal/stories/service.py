@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 
+from portal.assessments.models import Characteristic, ToolkitVersion
+from portal.assessments.service import PATHWAY_ORDER, current_version
 from portal.audit.service import record
 from portal.auth.permissions import is_staff_of, manages_region, signed_in
 from portal.database import paginate, write_transaction
@@ -28,6 +30,7 @@ from portal.stories.models import (
     Measure,
     Pathway,
     Story,
+    StoryCharacteristic,
     StoryMeasure,
     StoryPathway,
     StoryState,
@@ -65,6 +68,9 @@ class StoryValues:
     event_id: int | None = None
     measures: list[MeasureValues] = field(default_factory=list)
     chart_measure: Measure | None = None
+    #: The toolkit characteristics the story improved, as (pathway, code); None leaves them as
+    #: they are (the form did not offer them: no framework is loaded).
+    characteristics: list[tuple[Pathway, str]] | None = None
 
 
 # --- Permissions ------------------------------------------------------------------------------
@@ -148,6 +154,116 @@ def event_choices(trust: Trust, keep: int | None = None) -> list[NetworkEvent]:
     )
 
 
+# --- The toolkit characteristics a story improved -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CharacteristicChoice:
+    """A characteristic a story may cite: by pathway and code, with its wording in the current
+    version (None for one the story cites that a later version left out)."""
+
+    pathway: Pathway
+    code: str
+    wording: str | None
+
+    @property
+    def key(self) -> str:
+        """How a form sends it: `pathway:code` (codes hold no colon)."""
+        return f"{self.pathway.value}:{self.code}"
+
+
+@dataclass(frozen=True)
+class ToolkitChoices:
+    """The characteristics a story may cite, in the toolkit's order; `is_demo` marks the demo's
+    invented placeholder framework."""
+
+    is_demo: bool
+    characteristics: list[CharacteristicChoice]
+
+
+def characteristic_choices(story: Story | None = None) -> ToolkitChoices | None:
+    """The current framework's characteristics, by pathway in the toolkit's order and within one
+    in the file's, then those `story` cites that the current version left out (offered as they
+    are, so that saving loses nothing). None before any framework is loaded."""
+    version = current_version()
+    if version is None:
+        return None
+    rows = db.session.execute(
+        select(Characteristic.pathway, Characteristic.code, Characteristic.wording)
+        .where(Characteristic.version_id == version.id)
+        .order_by(Characteristic.place)
+    ).all()
+    offered = sorted(
+        (CharacteristicChoice(Pathway(p), code, wording) for p, code, wording in rows),
+        key=lambda c: PATHWAY_ORDER[c.pathway],
+    )
+    known = {(c.pathway, c.code) for c in offered}
+    dropped = [
+        CharacteristicChoice(link.pathway, link.characteristic_code, None)
+        for link in (story.characteristic_links if story is not None else [])
+        if (link.pathway, link.characteristic_code) not in known
+    ]
+    return ToolkitChoices(version.is_demo, offered + dropped)
+
+
+@dataclass(frozen=True)
+class CitedCharacteristics:
+    """The characteristics a story cites, as one reader may see them: `wording` is None for a
+    reader who is not signed in (the toolkit's text is for the NHS and its networks) and for a
+    code the current version no longer holds. `placeholder`: the wording is the demo's."""
+
+    items: list[CharacteristicChoice]
+    signed_in: bool = False  # the reader's
+    placeholder: bool = False
+
+    @property
+    def with_wording(self) -> bool:
+        return any(c.wording is not None for c in self.items)
+
+
+def cited_characteristics(story: Story, reader: object) -> CitedCharacteristics:
+    """A story's characteristics with their current wording for signed-in readers, in one query
+    (and none for anyone else)."""
+    links = sorted(
+        story.characteristic_links,
+        key=lambda link: (PATHWAY_ORDER[link.pathway], link.characteristic_code),
+    )
+    if not links or not signed_in(reader):
+        return CitedCharacteristics(
+            [CharacteristicChoice(link.pathway, link.characteristic_code, None) for link in links],
+            signed_in=signed_in(reader),
+        )
+    latest = (
+        select(ToolkitVersion.id).order_by(ToolkitVersion.number.desc()).limit(1).scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Characteristic.pathway,
+            Characteristic.code,
+            Characteristic.wording,
+            ToolkitVersion.is_demo,
+        )
+        .join(Characteristic.version)
+        .where(
+            Characteristic.version_id == latest,
+            Characteristic.code.in_({link.characteristic_code for link in links}),
+        )
+    ).all()
+    wording = {(Pathway(p), code): text for p, code, text, _ in rows}
+    return CitedCharacteristics(
+        [
+            CharacteristicChoice(
+                link.pathway,
+                link.characteristic_code,
+                wording.get((link.pathway, link.characteristic_code)),
+            )
+            for link in links
+        ],
+        signed_in=True,
+        placeholder=any(is_demo for *_, is_demo in rows),
+    )
+
+
 # --- Changes ----------------------------------------------------------------------------------
 
 
@@ -181,6 +297,21 @@ def _apply(story: Story, values: StoryValues) -> None:
     story.pathway_links = [link for link in story.pathway_links if link.pathway in wanted]
     have = {link.pathway for link in story.pathway_links}
     story.pathway_links.extend(StoryPathway(pathway=p) for p in wanted if p not in have)
+    if values.characteristics is not None:
+        cited = list(dict.fromkeys(values.characteristics))
+        story.characteristic_links = [
+            link
+            for link in story.characteristic_links
+            if (link.pathway, link.characteristic_code) in cited
+        ]
+        have_cited = {
+            (link.pathway, link.characteristic_code) for link in story.characteristic_links
+        }
+        story.characteristic_links.extend(
+            StoryCharacteristic(pathway=pathway, characteristic_code=code)
+            for pathway, code in cited
+            if (pathway, code) not in have_cited
+        )
     by_measure = {m.measure: m for m in story.measures}
     kept = []
     for given in values.measures:

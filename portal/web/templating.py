@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +64,11 @@ def london_date(instant: datetime) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
+def london_time(instant: datetime) -> str:
+    """The time of an instant in England, in the NHS style: 9:05am."""
+    return short_time(instant.astimezone(LONDON).time())
+
+
 def _one_decimal(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
@@ -75,6 +82,21 @@ def percent_points(value: float) -> str:
     return f"{_one_decimal(value)} percentage point{'' if value == 1 else 's'}"
 
 
+@dataclass(frozen=True)
+class DemoMarking:
+    """How a page marks the demo records it lists: one notice for the page when any is shown, and
+    a tag on each demo record only where real records are listed beside them."""
+
+    any: bool
+    mixed: bool
+
+
+def demo_marking(*lists: Iterable[Any], flag: str = "is_demo") -> DemoMarking:
+    """The marking for a page that shows these lists of records, demo where `flag` is true."""
+    flags = [bool(getattr(record, flag)) for records in lists for record in records]
+    return DemoMarking(any=any(flags), mixed=any(flags) and not all(flags))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         absolute_url=absolute_url,
@@ -82,10 +104,12 @@ def init_app(app: Flask) -> None:
         service_name=SERVICE_NAME,
         navigation_items=navigation_items,
         htmx_config=htmx_config,
+        demo_marking=demo_marking,
     )
     app.jinja_env.filters["nhsuk_select_item"] = nhsuk_select_item
     app.jinja_env.filters["london_datetime"] = london_datetime
     app.jinja_env.filters["london_date"] = london_date
+    app.jinja_env.filters["london_time"] = london_time
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["percent_points"] = percent_points
     app.jinja_env.filters["long_date"] = long_date

@@ -36,6 +36,19 @@ document.addEventListener("htmx:afterSettle", () => {
   }
 });
 
+// A status shown in two places (the story form's autosave: beside the text being written and
+// beside the buttons): htmx updates the live region, and each copy (`data-copy-of` its id, not a
+// live region itself, so that each change is announced once) follows it.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const target = event.detail.target;
+  if (!(target instanceof HTMLElement) || target.id === "") {
+    return;
+  }
+  for (const copy of document.querySelectorAll(`[data-copy-of="${CSS.escape(target.id)}"]`)) {
+    copy.textContent = target.textContent;
+  }
+});
+
 // When htmx replaces the part of the page that held the focus (a form answered in place) and
 // nothing in the new content takes the focus (autofocus, the error summary), it would fall back
 // to the top of the page with nothing read out: put it on the new content's heading instead.

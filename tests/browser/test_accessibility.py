@@ -95,6 +95,7 @@ class Demo:
     draft_story: int  # Northgate's
     submitted_story: int  # a London trust's, waiting for review
     confirmed: int  # a confirmed booking by Northgate at the full event
+    waiting: int  # Northgate's next on the full event's waiting list (its 4 places used)
     trust_id: int  # Northgate
     london_coordinator: int
     invited: int  # a person of this module's, invited and not yet joined
@@ -134,6 +135,13 @@ def demo(default_app: Flask) -> Demo:
             )
         )
         assert confirmed is not None and confirmed.is_confirmed
+        waiting = db.session.scalar(
+            select(Registration.id)
+            .where(Registration.event_id == full_event, Registration.state == "waitlisted")
+            .order_by(Registration.waitlisted_at, Registration.id)
+            .limit(1)
+        )
+        assert waiting is not None
 
         # People of this module's own, at a trust of its own: one invited, one who forgot.
         tag = uuid.uuid4().hex[:8]
@@ -176,6 +184,7 @@ def demo(default_app: Flask) -> Demo:
             draft_story=_story("Continuous support in labour"),
             submitted_story=_story("Reviewing every elective caesarean for maternal request"),
             confirmed=confirmed.id,
+            waiting=waiting,
             trust_id=northgate.id,
             london_coordinator=_user(PEOPLE["london"]).id,
             invited=invited.id,
@@ -662,6 +671,28 @@ VISITS: dict[str, Visit] = {
     ),
     "delete-event": Visit("events.delete", "london", args=event("draft_event")),
     "attendees": Visit("registrations.attendees", "coordinator", args=event("full_event")),
+    "attendees-waiting": Visit(
+        "registrations.attendees",
+        "coordinator",
+        args=event("full_event"),
+        act=lambda page: page.goto(page.url + "?show=waiting&q=demo"),
+    ),
+    "register": Visit("registrations.register", "coordinator", args=event("full_event")),
+    "offer-place": Visit(
+        "registrations.offer", "coordinator", args=lambda demo: {"registration_id": demo.waiting}
+    ),
+    "trust-places": Visit(
+        "registrations.trust_limit",
+        "coordinator",
+        args=lambda demo: {"event_id": demo.full_event, "trust_id": demo.trust_id},
+    ),
+    "trust-places-errors": Visit(
+        "registrations.trust_limit",
+        "coordinator",
+        args=lambda demo: {"event_id": demo.full_event, "trust_id": demo.trust_id},
+        act=clear_then_press("Places for this trust", "Give these places"),
+        errors=True,
+    ),
     "remove": Visit("registrations.coordinator_remove", "coordinator", args=confirmed),
     "team": Visit("auth.team", "coordinator"),
     "person-invited": Visit(

@@ -118,7 +118,8 @@ def plan_publish_change_and_cancel(page: Page, live_server: str, email: str) -> 
     """The coordinator's whole journey; the same steps with JavaScript on or off."""
     sign_in(page, live_server, email, PASSWORD)
     page.goto(f"{live_server}/manage/events")
-    expect(page.locator("#allowance")).to_contain_text("0 of 3 events planned for")
+    # The region's demo events leave it room for one more.
+    expect(page.locator("#allowance")).to_have_text(re.compile(r"^[0-2] of 3 events planned for"))
 
     # Plan: the event is saved as a draft, and the page says so.
     page.get_by_role("link", name="Plan an event", exact=True).click()
@@ -242,7 +243,7 @@ def test_a_date_that_does_not_exist_is_refused(
     sign_in(page, live_server, make_coordinator("east-of-england"), PASSWORD)
     page.goto(f"{live_server}/manage/events")
     allowance = page.locator("#allowance").inner_text()
-    assert allowance.startswith("0 of 3 events planned for")
+    assert re.match(r"[0-2] of 3 events planned for", allowance), allowance
 
     page.get_by_role("link", name="Plan an event", exact=True).click()
     form_url = page.url
@@ -276,7 +277,7 @@ def test_a_date_that_does_not_exist_is_refused(
     # Nothing was created.
     page.goto(f"{live_server}/manage/events")
     expect(page.locator("#allowance")).to_have_text(allowance)
-    expect(page.get_by_text("No events planned yet.")).to_be_visible()
+    expect(page.get_by_role("link", name=title)).to_have_count(0)
     problems = problems_of(page)
     problems.expect(r"status of 422")
     problems.assert_none()
@@ -301,7 +302,7 @@ def test_a_date_that_does_not_exist_is_refused_without_javascript(
     expect(link).to_have_attribute("href", "#event_date-day")
     expect(page.get_by_label("Title", exact=True)).to_have_value(title)
     page.goto(f"{live_server}/manage/events")
-    expect(page.get_by_text("No events planned yet.")).to_be_visible()
+    expect(page.get_by_role("link", name=title)).to_have_count(0)
 
 
 # --- 4: a region at its limit ------------------------------------------------------------------

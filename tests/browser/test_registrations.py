@@ -381,12 +381,14 @@ def check_in_and_undo(page: Page, live_server: str, cast: Cast, party: Party, *,
     expect(page).to_have_url(f"{live_server}{cast.event_path}/attendees")
     expect(heading(page)).to_have_text(f"Attendees: {cast.title}")
 
-    confirmed = page.get_by_role("table")
+    confirmed = page.get_by_role("table", name="Confirmed places")
     expect(confirmed.get_by_role("row").filter(has_text=party.names[1])).to_have_count(1)
     expect(confirmed.get_by_role("row").filter(has_text=party.names[2])).to_have_count(1)
     expect(confirmed.get_by_role("row").filter(has_text=party.names[0])).to_have_count(0)
-    expect(page.get_by_role("heading", name="Waiting list (0)")).to_be_visible()
-    expect(page.get_by_text("No one is waiting.")).to_be_visible()
+    expect(page.get_by_role("table", name=re.compile("^Waiting list"))).to_have_count(0)
+    expect(page.locator(".portal-check-in-counts div").filter(has_text="Waiting")).to_have_text(
+        "Waiting0"
+    )
     expect(page.get_by_role("heading", name="Withdrawn and removed (1)")).to_be_visible()
     count = page.locator("#attended-count")
     expect(count).to_have_text("0")
@@ -411,20 +413,20 @@ def check_in_and_undo(page: Page, live_server: str, cast: Cast, party: Party, *,
     else:
         promoted.get_by_role("button", name=f"Check in {party.names[2]}").click()
         expect(page).to_have_url(re.compile(rf"{cast.event_path}/attendees#registration-\d+$"))
-    expect(promoted).to_contain_text("Checked in")
+    expect(promoted).to_contain_text("Arrived")
     expect(count).to_have_text("1")
     undo = promoted.get_by_role("button", name=f"Undo check-in for {party.names[2]}")
     if js:
         # The row was replaced under the keyboard focus: it stays on the row's button.
         expect(undo).to_be_focused()
-    expect(row_of(page, party.names[1])).not_to_contain_text("Checked in")
+    expect(row_of(page, party.names[1])).not_to_contain_text("Arrived")
 
     undo.click()
     check_in = promoted.get_by_role("button", name=f"Check in {party.names[2]}")
     expect(check_in).to_be_visible()
     if js:
         expect(check_in).to_be_focused()
-    expect(promoted).not_to_contain_text("Checked in")
+    expect(promoted).not_to_contain_text("Arrived")
     expect(count).to_have_text("0")
     if js:
         # Only the row and the count changed: no page load.

@@ -319,7 +319,14 @@ def start_and_write(page: Page, base: str, draft: Draft, *, javascript: bool, ap
     page.get_by_label("Summary", exact=True).fill(draft.summary)
     page.get_by_label("Your story", exact=True).fill(draft.body)
     page.get_by_label("Vaginal birth after caesarean (VBAC)").check()
+    # The form shows a measure's boxes once it is added (a plain POST without JavaScript).
+    expect(page.locator(".portal-measure-block")).to_have_count(0)
+    page.get_by_label("Measure to add").select_option(label="VBAC rate")
+    page.get_by_role("button", name="Add a measure").click()
     vbac = page.get_by_role("group", name="VBAC rate")
+    expect(vbac.get_by_label("Baseline (%)")).to_be_focused()
+    if not javascript:
+        expect(page.get_by_label("Title", exact=True)).to_have_value(draft.title)
     vbac.get_by_label("Baseline (%)").fill("22.5")
     vbac.get_by_label("Baseline period").fill("April 2007 to March 2008")
     vbac.get_by_label("Latest (%)").fill("31%")
@@ -536,7 +543,8 @@ def find_by_searching(page: Page, base: str, draft: Draft, *, javascript: bool) 
         page.go_back()
         expect(page).to_have_url(f"{base}/stories")
         expect(search).to_have_value("")
-        expect(results.get_by_role("link", name=DEMO_WITH_MEASURES)).to_be_visible()
+        expect(results.get_by_role("link", name=draft.title, exact=True)).to_be_visible()
+        expect(results.locator(".portal-story-list > li").nth(1)).to_be_visible()  # not only it
         page.go_forward()
         expect(page).to_have_url(re.compile(rf"[?&]q={draft.word}(&|$)"))
         expect(search).to_have_value(draft.word)
@@ -613,17 +621,17 @@ def _goto(path: str, who: str | None = None) -> Scene:
 
 def _edit_page_with_errors(page: Page, base: str, scenery: Scenery) -> None:
     _goto("/stories/{draft}/edit", "staff")(page, base, scenery)
-    page.get_by_role("group", name="Normal birth rate").get_by_label("Baseline (%)").fill("abc")
+    page.get_by_role("group", name="VBAC rate").get_by_label("Baseline (%)").fill("abc")
     page.get_by_role("button", name="Save draft").click()
     expect(error_summary(page)).to_contain_text(
-        "Normal birth rate: Baseline (%) must be a percentage from 0 to 100, like 24.5"
+        "VBAC rate: Baseline (%) must be a percentage from 0 to 100, like 24.5"
     )
     message = page.locator(".nhsuk-error-message")
     expect(message).to_have_count(1)
     expect(message).to_contain_text("Baseline (%) must be a percentage from 0 to 100, like 24.5")
-    expect(
-        page.get_by_role("group", name="Normal birth rate").get_by_label("Baseline (%)")
-    ).to_have_value("abc")
+    expect(page.get_by_role("group", name="VBAC rate").get_by_label("Baseline (%)")).to_have_value(
+        "abc"
+    )
     problems_of(page).expect(r"status of 422")
 
 
@@ -716,14 +724,18 @@ def test_the_measures_chart_lines_up_with_its_numbers(
 
 
 def test_demo_stories_are_marked_in_every_list(new_page: NewPage, live_server: str) -> None:
-    """Demo data is marked wherever it is shown: the writers' list and the reviewers' lists."""
+    """Demo data is marked wherever it is shown, once a list: the writers' list and the
+    reviewers' lists say so above the stories; a story's own page tags it by its title."""
     staff = new_page(viewport=PHONE)
     sign_in(staff, live_server, "staff.thameside@example.org", DEMO_PASSWORD)
     staff.goto(f"{live_server}/stories/mine")
+    expect(staff.locator(".portal-demo-notice")).to_have_text(
+        re.compile(r"Demo\s+The stories on this page are invented demo data\.")
+    )
     row = staff.get_by_role("row").filter(
         has=staff.get_by_role("link", name="A consultant on the labour ward at night")
     )
-    expect(row.locator(".portal-demo-tag")).to_have_text("Demo")
+    expect(row.locator(".portal-demo-tag")).to_have_count(0)
     check_and_save(staff, "stories-mine-demo-phone")
 
     reviewer = new_page()
@@ -732,11 +744,9 @@ def test_demo_stories_are_marked_in_every_list(new_page: NewPage, live_server: s
     waiting = reviewer.locator("main ul.portal-story-list > li").filter(
         has_text="Reviewing every elective caesarean for maternal request"
     )
-    expect(waiting.locator(".portal-demo-tag")).to_have_text("Demo")
-    reviewed = reviewer.get_by_role("listitem").filter(
-        has=reviewer.get_by_role("link", name="A consultant on the labour ward at night")
-    )
-    expect(reviewed.locator(".portal-demo-tag")).to_have_text("Demo")
+    expect(reviewer.locator("main .portal-demo-notice")).to_have_count(1)
+    expect(reviewer.locator("main .portal-demo-tag")).to_have_count(1)  # the notice's
+    expect(waiting).to_be_visible()
     waiting.get_by_role("link").click()
     expect(heading(reviewer).locator(".portal-demo-tag")).to_have_text("Demo")
     problems_of(staff).assert_none()
@@ -904,3 +914,189 @@ def test_markdown_written_by_people_runs_nothing(
     # Still signed in: nothing signed the reader out.
     page.goto(f"{live_server}/account")
     expect(heading(page)).to_have_text("Your account")
+
+
+# --- 4: the form on a phone: measures one at a time, the status in view ------------------------
+
+
+#: Where the focused field of the story form is, and where the bar of buttons is (or null).
+FOCUS_AND_BAR = """() => {
+  const focused = document.activeElement;
+  if (!focused || !focused.closest("form") || focused.closest(".portal-form-actions")) {
+    return null;
+  }
+  const box = focused.getBoundingClientRect();
+  const bar = document.querySelector(".portal-form-actions").getBoundingClientRect();
+  return {
+    top: box.top, bottom: box.bottom, barTop: bar.top, barBottom: bar.bottom,
+    field: focused.outerHTML.slice(0, 120),
+  };
+}"""
+
+
+def in_view(page: Page, locator: Locator) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"] if page.viewport_size else 0
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def test_on_a_phone_measures_are_added_one_at_a_time_and_the_status_stays_in_view(
+    new_page: NewPage, live_server: str, default_app: Flask, make_staff: Callable[[], str]
+) -> None:
+    staff = make_staff()
+    with default_app.app_context():
+        story_id = write_story(
+            staff, StoryState.DRAFT, f"On a phone {short_id()}", BODY, measures=[]
+        )
+        db.session.remove()
+    page = new_page(viewport=PHONE)
+    sign_in(page, live_server, staff, PASSWORD)
+    page.goto(f"{live_server}/stories/{story_id}/edit")
+    blocks = page.locator(".portal-measure-block")
+    expect(blocks).to_have_count(0)
+    for measure in Measure:
+        expect(page.get_by_role("group", name=measure.label)).to_have_count(0)
+
+    # One block per "Add a measure", swapped in by htmx (the page is not reloaded).
+    page.evaluate("window.__marker = 1")
+    with page.expect_response(posting(f"/stories/{story_id}/edit")) as answer:
+        page.get_by_role("button", name="Add a measure").click()
+    assert answer.value.request.headers.get("hx-request") == "true"
+    expect(blocks).to_have_count(1)
+    total = page.get_by_role("group", name="Total caesarean section rate")
+    expect(total.get_by_label("Baseline (%)")).to_be_focused()
+    total.get_by_label("Baseline (%)").fill("28")
+    page.get_by_label("Measure to add").select_option(label="VBAC rate")
+    page.get_by_role("button", name="Add a measure").click()
+    expect(blocks).to_have_count(2)
+    expect(total.get_by_label("Baseline (%)")).to_have_value("28")  # kept
+    expect(page.locator("#measures-status")).to_have_text("VBAC rate added.")
+    assert page.evaluate("window.__marker") == 1
+    # The page stays accessible with the blocks in it.
+    assert_accessible(page)
+
+    # Removed again: the block goes, and the draft saves itself without it.
+    total.get_by_label("Baseline period").fill("2007–08")
+    total.get_by_label("Latest (%)").fill("25")
+    total.get_by_label("Latest period").fill("2009–10")
+    vbac = page.get_by_role("group", name="VBAC rate")
+    vbac.get_by_label("Baseline (%)").fill("21.5")
+    vbac.get_by_label("Baseline period").fill("2007–08")
+    vbac.get_by_label("Latest (%)").fill("30")
+    vbac.get_by_label("Latest period").fill("2009–10")
+    stored = eventually(
+        lambda: saved(default_app, story_id), lambda found: Measure.VBAC in found.measures
+    )
+    assert stored.measures[Measure.VBAC] == (21.5, "2007–08", 30.0, "2009–10")
+    page.get_by_role("button", name="Remove VBAC rate").click()
+    expect(blocks).to_have_count(1)
+    expect(page.locator("#measures-status")).to_have_text("VBAC rate removed.")
+    stored = eventually(
+        lambda: saved(default_app, story_id), lambda found: Measure.VBAC not in found.measures
+    )
+    assert stored.measures == {Measure.TOTAL_CS: (28.0, "2007–08", 25.0, "2009–10")}
+
+    # Writing the story: "Save draft" and the status stay at the bottom of the screen.
+    body = page.get_by_label("Your story", exact=True)
+    body.click()
+    body.press("End")
+    body.press_sequentially(" More words.")
+    status = page.locator("#autosave-status")
+    expect(status).to_have_text(re.compile(r"^Draft saved at "))
+    expect(body).to_be_focused()
+    assert in_view(page, status)
+    assert in_view(page, page.get_by_role("button", name="Save draft"))
+    bar = page.locator(".portal-form-actions")
+    assert bar.evaluate("(bar) => getComputedStyle(bar).position") == "sticky"
+    # Beside the text the copy is not shown on a phone: the bar shows the status.
+    expect(page.locator(".portal-autosave--near-text")).to_be_hidden()
+
+    # A field reached with the keyboard is never under the bar (WCAG 2.2 focus not obscured).
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_label("Title", exact=True).focus()
+    reached = 0
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        where = page.evaluate(FOCUS_AND_BAR)
+        if where is None:
+            continue  # outside the form's fields (the bar itself, the footer)
+        reached += 1
+        apart = where["bottom"] <= where["barTop"] + 1 or where["top"] >= where["barBottom"]
+        assert apart, where
+    assert reached > 20  # the fields and buttons of the whole form
+    problems_of(page).assert_none()
+
+
+def test_without_javascript_a_measure_is_added_by_posting_the_form(
+    new_page: NewPage, live_server: str, default_app: Flask, make_staff: Callable[[], str]
+) -> None:
+    staff = make_staff()
+    with default_app.app_context():
+        story_id = write_story(
+            staff, StoryState.DRAFT, f"No script {short_id()}", BODY, measures=[]
+        )
+        db.session.remove()
+    before = saved(default_app, story_id)
+    page = new_page(viewport=PHONE, javascript=False)
+    sign_in(page, live_server, staff, PASSWORD)
+    page.goto(f"{live_server}/stories/{story_id}/edit")
+    expect(page.locator(".portal-measure-block")).to_have_count(0)
+    page.get_by_label("Title", exact=True).fill("Typed before adding")
+    page.get_by_label("Measure to add").select_option(label="Normal birth rate")
+    with page.expect_response(posting(f"/stories/{story_id}/edit")) as answer:
+        page.get_by_role("button", name="Add a measure").click()
+    assert answer.value.status == 200
+    assert "add_measure=1" in (answer.value.request.post_data or "")
+    expect(page).to_have_url(f"{live_server}/stories/{story_id}/edit")
+    expect(page.locator(".portal-measure-block")).to_have_count(1)
+    normal = page.get_by_role("group", name="Normal birth rate")
+    expect(normal.get_by_label("Baseline (%)")).to_be_focused()
+    expect(page.get_by_label("Title", exact=True)).to_have_value("Typed before adding")
+    expect(error_summary(page)).to_have_count(0)
+    assert saved(default_app, story_id) == before  # nothing saved yet
+
+    normal.get_by_label("Baseline (%)").fill("40")
+    normal.get_by_label("Baseline period").fill("2007–08")
+    normal.get_by_label("Latest (%)").fill("45.5")
+    normal.get_by_label("Latest period").fill("2009–10")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page).to_have_url(f"{live_server}/stories/{story_id}")
+    stored = saved(default_app, story_id)
+    assert stored.title == "Typed before adding"
+    assert stored.measures == {Measure.NORMAL_BIRTH: (40.0, "2007–08", 45.5, "2009–10")}
+
+
+def test_a_story_cites_characteristics_and_only_signed_in_readers_see_their_wording(
+    new_page: NewPage, live_server: str, default_app: Flask, make_staff: Callable[[], str]
+) -> None:
+    staff = make_staff()
+    with default_app.app_context():
+        story_id = write_story(staff, StoryState.DRAFT, f"Citing {short_id()}", BODY)
+        db.session.remove()
+    page = new_page(viewport=PHONE)
+    sign_in(page, live_server, staff, PASSWORD)
+    page.goto(f"{live_server}/stories/{story_id}/edit")
+    field = page.get_by_role("group", name="Characteristics this story improved (optional)")
+    field.get_by_text("First pregnancy and labour", exact=True).click()  # opens its details
+    first = field.locator("input[value='first-pregnancy:FP1']")
+    first.check()
+    page.get_by_role("button", name="Save draft").click()
+    expect(page).to_have_url(f"{live_server}/stories/{story_id}")
+    listed = page.locator("#characteristics + ul")
+    expect(listed).to_contain_text("First pregnancy and labour — FP1: Placeholder characteristic")
+    check_and_save(page, "stories-characteristics-signed-in-phone")
+
+    with default_app.app_context():
+        story = db.session.get(Story, story_id)
+        assert story is not None
+        submit(story, actor=person(staff))
+        publish(story, actor=person(COORDINATOR))
+        db.session.remove()
+    anyone = new_page(viewport=PHONE)
+    anyone.goto(f"{live_server}/stories/{story_id}")
+    expect(anyone.locator("#characteristics + ul")).to_have_text("First pregnancy and labour — FP1")
+    expect(anyone.locator("main")).not_to_contain_text("Placeholder characteristic")
+    assert_accessible(anyone)
+    check_and_save(anyone, "stories-characteristics-anonymous-phone")
+    problems_of(page).assert_none()
+    problems_of(anyone).assert_none()

@@ -279,9 +279,9 @@ def test_check_in_with_htmx_and_without(client: PortalClient, staff) -> None:  #
     )
     html = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and html.lstrip().startswith(
-        f'<tr class="nhsuk-table__row" id="registration-{registration.id}"'
+        f'<tr class="nhsuk-table__row portal-check-in__row--arrived" id="registration-{registration.id}"'
     )
-    assert "Checked in" in html and '<span id="attended-count" hx-swap-oob="true">1</span>' in html
+    assert "Arrived" in html and '<dd id="attended-count" hx-swap-oob="true">1</dd>' in html
     again = client.post_form(f"/registrations/{registration.id}/attended", {"attended": "yes"})
     assert again.status_code == 303
     db.session.refresh(registration)
@@ -314,6 +314,8 @@ def test_csv_export_columns_quoting_and_formula_neutralising(client: PortalClien
         "status",
         "booked_at",
         "checked_in_at",
+        "access_needs",
+        "dietary_needs",
     ]
     names = sorted(r[0] for r in rows_[1:])
     assert names == ["'+Plus", '\'=HYPERLINK("x"), "Smith"']
