@@ -2,14 +2,20 @@
 
     make bench                      # or: .venv/bin/python bench/run.py
 
-Builds the large dataset of bench/dataset.py in a fresh database (SQLite in a temporary folder,
-or, when DATABASE_URL names a PostgreSQL database, a new database beside it called
-<name>_bench, dropped afterwards), serves the portal and a bare Flask app (bench/bare.py) with
-gunicorn (2 workers each) on loopback, and runs wrk against each page in turn at 16 connections.
+For each scale, builds the dataset of bench/dataset.py in a fresh database (SQLite in a
+temporary folder, or, when DATABASE_URL names a PostgreSQL database, a new database beside it
+called <name>_bench, dropped afterwards), serves a bare Flask app (bench/bare.py) and the portal
+twice, with its page cache on and off (`PAGE_CACHE_SIZE=0`), with gunicorn (2 workers each) on
+loopback, and runs wrk against each page in turn at 16 connections: the anonymous pages with the
+cache on and off, then, for each role, the pages a signed-in person loads (never cached: they
+hold a person's data), with the session cookie of a real sign-in.
 
 Settings (environment): BENCH_SECONDS (seconds per page, default 10), BENCH_CONNECTIONS (16),
-BENCH_OUT (default bench/results.json). Prints a table; writes a list of
-{"name", "rps", "p50_ms", "p99_ms", "ratio"} to BENCH_OUT, then each worker's peak memory.
+BENCH_SCALES (default "1,10": the dataset at 1× and 10×), BENCH_ROLES (default
+"trust,coordinator,admin"; "none" measures anonymous pages only), BENCH_OUT (default
+bench/results.json). Prints a table per scale and, when both scales ran, each page's ratio at 10×
+against 1×; writes a list of {"name", "rps", "p50_ms", "p99_ms", "ratio", "scale", "cache"} to
+BENCH_OUT, and each portal worker's peak memory.
 """
 
 from __future__ import annotations
@@ -23,17 +29,25 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.dataset import PASSWORD, PEOPLE, Built, build  # noqa: E402
+
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 OUT = Path(os.environ.get("BENCH_OUT", str(ROOT / "bench" / "results.json")))
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+SCALES = [int(n) for n in os.environ.get("BENCH_SCALES", "1,10").split(",") if n.strip()]
+_roles = os.environ.get("BENCH_ROLES", "trust,coordinator,admin").strip()
+ROLES = [] if _roles in ("", "none") else [r.strip() for r in _roles.split(",")]
 SECRET = "benchmark-secret-key-benchmark-secret-key-0123456789"
 
 
@@ -44,6 +58,8 @@ class Result:
     p50_ms: float
     p99_ms: float
     ratio: float = 1.0
+    scale: int = 1
+    cache: str = "on"
 
 
 def free_port() -> int:
@@ -82,10 +98,9 @@ def drop_database(url: str) -> None:
     admin.dispose()
 
 
-def build_dataset(url: str, folder: Path) -> dict[str, int]:
+def build_dataset(url: str, folder: Path, scale: int) -> Built:
     from flask_migrate import upgrade
 
-    from bench.dataset import build
     from portal import create_app
     from portal.extensions import db
 
@@ -94,12 +109,12 @@ def build_dataset(url: str, folder: Path) -> dict[str, int]:
     )
     with app.app_context():
         upgrade()
-        counts = build()
+        built = build(scale)
         db.engine.dispose()
-    return counts
+    return built
 
 
-def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def serve(app: str, port: int, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app],
         cwd=ROOT,
@@ -159,17 +174,32 @@ def pick_targets(base: str) -> dict[str, str]:
     return {"event": event, "story": story}
 
 
-def main() -> None:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk (Debian), then run again")
-    folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+def sign_in(base: str, email: str) -> str:
+    """Sign in through the form as a person would; the Cookie header of that session."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/sign-in").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    form = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}  # type: ignore[union-attr]
+    opener.open(f"{base}/sign-in", urllib.parse.urlencode(form).encode())
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    account = urllib.request.Request(f"{base}/account", headers={"Cookie": cookie})
+    if "Sign out" not in urllib.request.urlopen(account).read().decode():
+        raise SystemExit(f"could not sign in as {email}")
+    return cookie
+
+
+def run_scale(scale: int, folder: Path) -> tuple[list[Result], dict[str, list[float]]]:
+    """Every measurement at one scale of the dataset, and the portal workers' peak memory."""
     url, to_drop = prepare_database(folder)
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        print(f"Building the dataset in {url.split('@')[-1]} …", flush=True)
+        print(f"Building the dataset at {scale}× in {url.split('@')[-1]} …", flush=True)
         started = time.monotonic()
-        counts = build_dataset(url, folder)
-        print(f"  {counts} in {time.monotonic() - started:.0f} s", flush=True)
+        built = build_dataset(url, folder, scale)
+        print(f"  {built.counts} in {time.monotonic() - started:.0f} s", flush=True)
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -177,19 +207,29 @@ def main() -> None:
             "PORTAL_BASE_URL": "https://portal.example.org",
             "MAIL_FOLDER": str(folder / "mail"),
             "LOG_LEVEL": "WARNING",
+            # One sign-in per role and server; the limits would not be reached, but say so.
+            "SIGN_IN_LIMIT_PER_ADDRESS": "1000 per minute",
         }
-        bare_port, portal_port = free_port(), free_port()
+        bare_port, cached_port, uncached_port = free_port(), free_port(), free_port()
         bare = serve("bench.bare:app", bare_port, env)
         processes.append(bare)
-        portal = serve("app:app", portal_port, env)
-        processes.append(portal)
-        base = f"http://127.0.0.1:{portal_port}"
-        targets = pick_targets(base)
-        feed = urllib.request.urlopen(f"{base}/feeds/events.ics")
+        servers = {
+            "on": serve("app:app", cached_port, env),
+            "off": serve("app:app", uncached_port, {**env, "PAGE_CACHE_SIZE": "0"}),
+        }
+        processes.extend(servers.values())
+        bases = {
+            "on": f"http://127.0.0.1:{cached_port}",
+            "off": f"http://127.0.0.1:{uncached_port}",
+        }
+        targets = pick_targets(bases["on"])
+        feed = urllib.request.urlopen(f"{bases['on']}/feeds/events.ics")
         etag = feed.headers["ETag"]
 
+        print("  measuring bare Flask (baseline) …", flush=True)
         results = [measure("bare Flask (baseline)", f"http://127.0.0.1:{bare_port}/")]
-        plan = [
+        results[0].scale = scale
+        anonymous = [
             ("home", "/", None),
             ("events list", "/events", None),
             ("event page", targets["event"], None),
@@ -198,29 +238,81 @@ def main() -> None:
             ("events feed (200)", "/feeds/events.ics", None),
             ("events feed (304)", "/feeds/events.ics", {"If-None-Match": etag}),
         ]
-        for name, path, headers in plan:
-            print(f"  measuring {name} …", flush=True)
-            results.append(measure(name, base + path, headers))
+        for cache in ("on", "off"):
+            for name, path, headers in anonymous:
+                print(f"  measuring {name}, cache {cache} …", flush=True)
+                result = measure(name, bases[cache] + path, headers)
+                result.scale, result.cache = scale, cache
+                results.append(result)
+        for role in ROLES:
+            cookie = sign_in(bases["off"], PEOPLE[role])
+            for name, path in built.pages.items():
+                if not name.startswith(f"{role}:"):
+                    continue
+                print(f"  measuring {name} …", flush=True)
+                result = measure(name, bases["off"] + path, {"Cookie": cookie})
+                result.scale, result.cache = scale, "off"
+                results.append(result)
         baseline = results[0].rps
         for result in results:
             result.ratio = round(result.rps / baseline, 3)
-
-        print()
-        print(f"{'page':<24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>9}")
-        for r in results:
-            print(f"{r.name:<24}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.ratio:>9.3f}")
-        peaks = worker_peaks(portal)
-        print(f"\nPortal workers' peak resident memory: {', '.join(f'{p} MB' for p in peaks)}")
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
-        print(f"Written to {OUT}")
+        peaks = {cache: worker_peaks(server) for cache, server in servers.items()}
+        return results, peaks
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
         if to_drop:
             drop_database(to_drop)
-        shutil.rmtree(folder, ignore_errors=True)
+
+
+def print_table(scale: int, results: list[Result], peaks: dict[str, list[float]]) -> None:
+    print()
+    print(f"Dataset at {scale}×")
+    print(f"{'page':<36}{'cache':>6}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>9}")
+    for r in results:
+        print(
+            f"{r.name:<36}{r.cache:>6}{r.rps:>10.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.ratio:>9.3f}"
+        )
+    for cache, worker_mb in peaks.items():
+        print(
+            f"Portal workers' peak resident memory, cache {cache}: "
+            + ", ".join(f"{mb} MB" for mb in worker_mb)
+        )
+
+
+def print_growth(results: list[Result]) -> None:
+    """Each page's ratio at the largest scale against its ratio at 1×."""
+    largest = max(r.scale for r in results)
+    at_one = {(r.name, r.cache): r.ratio for r in results if r.scale == 1}
+    print()
+    print(f"How cost grows: ratio at {largest}× as a share of the ratio at 1×")
+    for r in results:
+        if r.scale == largest and (r.name, r.cache) in at_one and at_one[(r.name, r.cache)]:
+            share = r.ratio / at_one[(r.name, r.cache)]
+            print(f"{r.name:<36}{r.cache:>6}{share:>9.0%}")
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (Debian), then run again")
+    unknown = set(ROLES) - set(PEOPLE)
+    if unknown:
+        raise SystemExit(f"BENCH_ROLES: unknown role(s) {', '.join(sorted(unknown))}")
+    everything: list[Result] = []
+    for scale in SCALES:
+        folder = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+        try:
+            results, peaks = run_scale(scale, folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        print_table(scale, results, peaks)
+        everything += results
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps([asdict(r) for r in everything], indent=2) + "\n")
+    if 1 in SCALES and len(SCALES) > 1:
+        print_growth(everything)
+    print(f"Written to {OUT}")
 
 
 if __name__ == "__main__":

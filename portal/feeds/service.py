@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -55,7 +56,10 @@ def _in_feeds() -> Select[NetworkEvent]:
     )
 
 
+@cache
 def all_events_feed() -> FeedSpec:
+    """The same for every request (a statement is immutable): built once per worker, as polling
+    calendar apps ask for it far more often than anything changes."""
     return FeedSpec(
         "all",
         "Caesarean section network events",

@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, request
 from portal.web.errors import error_page, request_too_large
 
 NUL = "\x00"
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 MESSAGE = (
     "What you sent holds a NUL character, an invisible control character that cannot be saved. "
     "Type the text again rather than pasting it, then try again. Nothing was changed."
@@ -50,7 +51,9 @@ def refuse_nul_characters() -> Response | None:
     in_path = any(
         NUL in value for value in (request.view_args or {}).values() if isinstance(value, str)
     )
-    if in_path or _holds_nul(request.form.items(multi=True)):
+    # Only a form body fills request.form: anything else is not parsed for nothing.
+    has_form = request.mimetype in FORM_TYPES
+    if in_path or (has_form and _holds_nul(request.form.items(multi=True))):
         return error_page(400, MESSAGE)
     return None
 
