@@ -64,14 +64,19 @@ PAGES = [
     ("trust", "/"),
     ("coordinator", "/"),
     ("admin", "/"),
+    ("trust", "/events"),
     ("trust", "/events/{event}"),
+    ("trust", "/events/{event}/book"),
     ("trust", "/bookings"),
+    ("trust", "/stories/{draft}/edit"),
     ("trust", "/stories/mine"),
     ("trust", "/stories/{story}"),  # with the wording of the characteristics it cites
     ("trust", "/account"),
     ("coordinator", "/manage/events"),
     ("admin", "/manage/events"),
     ("coordinator", "/events/{event}/attendees"),
+    ("coordinator", "/events/{event}/register"),
+    ("coordinator", "/events/{event}/edit"),
     ("coordinator", "/events/{event}/attendees.csv"),
     ("coordinator", "/stories/review"),
     ("coordinator", "/team"),
@@ -336,11 +341,15 @@ def test_no_page_runs_more_statements_with_ten_times_the_data(
         .where(Story.trust_id == trust.id, Story.state == StoryState.PUBLISHED)
         .order_by(Story.id)
     ).first()
+    draft = Story(trust_id=trust.id, title="A draft in progress", state=StoryState.DRAFT)
+    db.session.add(draft)
+    db.session.flush()
     values = {
         "region": region.slug,
         "trust": trust.ods_code,
         "event": upcoming.id,
         "story": story.id,
+        "draft": draft.id,
     }
     clients: dict[str, PortalClient] = {"anonymous": app.test_client()}
     people = {
