@@ -17,6 +17,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, insert, select
 
+from portal.assessments.models import AssessmentRound, Characteristic, EventFocus, RoundAnswer
 from portal.assessments.service import current_version
 from portal.audit.models import AuditEntry
 from portal.auth.models import Role, User
@@ -265,6 +266,50 @@ def add_unit(unit: int) -> None:
                         for code in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
                     ],
                 )
+        # The participating trust's completed self-assessment, shared with the network, and the
+        # upcoming event's focus on its first priority: the regional and programme pages count
+        # every shared round.
+        version = current_version()
+        assert version is not None
+        characteristics = db.session.scalars(
+            select(Characteristic)
+            .where(Characteristic.version_id == version.id)
+            .order_by(Characteristic.place)
+        ).all()
+        round_id = db.session.scalar(
+            insert(AssessmentRound)
+            .values(
+                trust_id=trust_ids[0],
+                version_id=version.id,
+                held_on=today - timedelta(days=30 + unit),
+                participants="midwife,obstetrician",
+                pathways=",".join(sorted({c.pathway.value for c in characteristics})),
+                completed_at=now,
+                shared_at=now,
+            )
+            .returning(AssessmentRound.id)
+        )
+        db.session.execute(
+            insert(RoundAnswer),
+            [
+                {
+                    "round_id": round_id,
+                    "characteristic_id": c.id,
+                    "current_position": 1 + (unit + place) % 3,
+                    "aspired_position": 4,
+                    "evidence": "",
+                    "priority": place == 0,
+                }
+                for place, c in enumerate(characteristics)
+            ],
+        )
+        db.session.execute(
+            insert(EventFocus).values(
+                event_id=event_ids[0],
+                pathway=characteristics[0].pathway,
+                characteristic_code=characteristics[0].code,
+            )
+        )
         db.session.execute(
             insert(AuditEntry),
             [
@@ -377,5 +422,7 @@ def test_no_page_runs_more_statements_with_ten_times_the_data(
     for unit in range(1, 10):
         add_unit(unit)
     large = count_all()
+    shared = clients["coordinator"].get(f"/regions/{region.slug}/self-assessment")
+    assert "10 of 20 trusts in the region have shared" in " ".join(shared.text.split())
     grown = {page: (small[page], large[page]) for page in small if large[page] != small[page]}
     assert grown == {}, "pages whose statement count grew with the data (small, large)"
