@@ -204,3 +204,21 @@ def test_about_page_says_what_the_portal_does_now(client: PortalClient) -> None:
         "cannot give medical advice",
     ):
         assert phrase in text.replace("&#39;", "'"), phrase
+
+
+def test_a_demo_story_cites_a_characteristic_worded_for_signed_in_people_only(
+    runner: FlaskCliRunner, client: PortalClient
+) -> None:
+    runner.invoke(args=["demo"])
+    story = db.session.scalars(
+        select(Story).where(Story.title == "A VBAC clinic run by midwives")
+    ).one()
+    wording = "an invented example about talking through birth options after a caesarean"
+    anonymous = " ".join(client.get(f"/stories/{story.id}").get_data(as_text=True).split())
+    assert wording not in anonymous
+    staff = db.session.scalars(
+        select(User).where(User.email == "staff.northgate@example.org")
+    ).one()
+    client.sign_in(staff, DEMO_PASSWORD)
+    signed_in = " ".join(client.get(f"/stories/{story.id}").get_data(as_text=True).split())
+    assert wording in signed_in

@@ -12,7 +12,15 @@ from portal.auth.service import find_by_email
 from portal.events.models import NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.service import trust_by_code
-from portal.stories.models import Measure, Pathway, Story, StoryMeasure, StoryPathway, StoryState
+from portal.stories.models import (
+    Measure,
+    Pathway,
+    Story,
+    StoryCharacteristic,
+    StoryMeasure,
+    StoryPathway,
+    StoryState,
+)
 
 NOTE = "\n\n*This is a demo story with invented details and figures.*"
 
@@ -201,6 +209,14 @@ DEMO_STORIES: tuple[tuple[Any, ...], ...] = (
 )
 
 
+#: The characteristics of the demo framework (portal/assessments/demo_framework.csv) that demo
+#: stories cite, by title: named by pathway and code, as every citation is.
+DEMO_CITATIONS: dict[str, list[tuple[Pathway, str]]] = {
+    "A VBAC clinic run by midwives": [(Pathway.VBAC, "VB1")],
+    "Staying at home in early labour": [(Pathway.FIRST_PREGNANCY, "FP2")],
+}
+
+
 def load_demo_stories() -> None:
     now = utcnow()
     reviewer = find_by_email("admin@example.org")
@@ -233,6 +249,10 @@ def load_demo_stories() -> None:
             updated_at=when,
         )
         story.pathway_links = [StoryPathway(pathway=p) for p in pathways]
+        story.characteristic_links = [
+            StoryCharacteristic(pathway=pathway, characteristic_code=code)
+            for pathway, code in DEMO_CITATIONS.get(title, [])
+        ]
         if title == "A VBAC clinic run by midwives":
             story.chart_measure = Measure.VBAC  # Northgate's demo figures are published
         story.measures = [
