@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from portal.events.models import NetworkEvent
 from portal.extensions import db, utcnow
@@ -54,11 +55,15 @@ class Show(enum.StrEnum):
 
 
 def event_registrations(event: NetworkEvent) -> list[Registration]:
-    """Every booking of the event, active or ended, in one query."""
+    """Every booking of the event, active or ended, in one query.
+
+    Each booking's event is the one given, already in the session: it is not joined to every
+    row again (`registration.event` finds it in the identity map without a query)."""
     return list(
         db.session.scalars(
             select(Registration)
             .where(Registration.event_id == event.id)
+            .options(lazyload(Registration.event))
             .order_by(
                 Registration.state,
                 Registration.waitlisted_at,
