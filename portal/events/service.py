@@ -407,7 +407,8 @@ def public_events(
         query = query.where(NetworkEvent.event_date >= today).order_by(
             NetworkEvent.event_date, NetworkEvent.start_time, NetworkEvent.id
         )
-    listed = query.subquery()
+    # Counted without the order, which would make the database sort every row to count them.
+    listed = query.order_by(None).subquery()
     total, cancelled = db.session.execute(
         select(func.count(), func.count().filter(listed.c.state == EventState.CANCELLED.value))
     ).one()
