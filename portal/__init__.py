@@ -67,7 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from portal.auth import passwords, sessions
-    from portal.web import assets, errors, inputs, pagecache, security, templating
+    from portal.web import assets, components, errors, inputs, pagecache, security, templating
     from portal.web import logging as access_logging
 
     db.init_app(app)
@@ -80,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     sessions.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    components.init_app(app)
     errors.init_app(app)
     assets.init_app(app)
     pagecache.init_app(app)  # after sessions: an ended session is dealt with first
