@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
+from sqlalchemy.orm import InstrumentedAttribute
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
@@ -47,20 +48,30 @@ def entries_query(filters: AuditFilters) -> Select[AuditEntry]:
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
+def _distinct(column: InstrumentedAttribute[str]) -> list[str]:
+    """The different values of an indexed column, in order, in as many index lookups as there
+    are values (a loose index scan): the log's few kinds and actions are found as quickly among
+    200,000 entries as among 200, where DISTINCT would read every entry."""
+    name = column.key
+    found = text(
+        f"WITH RECURSIVE seen(value) AS ("
+        f" SELECT min({name}) FROM audit_entries"
+        f" UNION ALL"
+        f" SELECT (SELECT min({name}) FROM audit_entries WHERE {name} > seen.value)"
+        f" FROM seen WHERE seen.value IS NOT NULL"
+        f") SELECT value FROM seen WHERE value IS NOT NULL"
+    )
+    return list(db.session.scalars(found))
+
+
 def object_types() -> list[str]:
     """The kinds of object the log has entries for."""
-    return list(
-        db.session.scalars(
-            select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)
-        )
-    )
+    return _distinct(AuditEntry.object_type)
 
 
 def actions() -> list[str]:
     """The actions the log has entries for."""
-    return list(
-        db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
-    )
+    return _distinct(AuditEntry.action)
 
 
 def as_json(state: dict[str, Any] | None) -> str:

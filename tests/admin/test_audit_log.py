@@ -321,3 +321,32 @@ def test_changes_in_the_directory_show_up_in_the_log(client: PortalClient) -> No
     )
     html = client.get("/admin/audit?object_type=trust").get_data(as_text=True)
     assert "trust.created" in html and "Logged NHS Trust" in html and "boss@example.org" in html
+
+
+def test_the_filters_offer_each_kind_and_action_in_the_log_once_in_order(
+    client: PortalClient,
+) -> None:
+    admin = signed_in_admin(client)
+    at = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    for action, kind in (
+        ("trust.created", "trust"),
+        ("event.published", "event"),
+        ("trust.changed", "trust"),
+        ("event.published", "event"),
+        ("user.created", "user"),
+    ):
+        entry(action, at, actor=admin, object_type=kind)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    kinds = page[
+        page.index('name="object_type"') : page.index("</select>", page.index('name="object_type"'))
+    ]
+    actions = page[
+        page.index('name="action"') : page.index("</select>", page.index('name="action"'))
+    ]
+    offered_kinds = [k for k in ("event", "trust", "user") if f'value="{k}"' in kinds]
+    assert offered_kinds == ["event", "trust", "user"]
+    assert kinds.index('value="event"') < kinds.index('value="trust"') < kinds.index('value="user"')
+    assert kinds.count('value="trust"') == 1
+    for action in ("event.published", "trust.changed", "trust.created", "user.created"):
+        assert actions.count(f'value="{action}"') == 1, action
+    assert actions.index('value="event.published"') < actions.index('value="user.created"')
