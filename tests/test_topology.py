@@ -225,6 +225,7 @@ def test_a_change_through_one_instance_is_in_the_others_kept_pages_and_feeds_wit
     editing = threading.Thread(target=edit)
     editing.start()
     last_stale: dict[str, float] = {}  # when each stale answer was asked for, after the save
+    asked_after_save: list[float] = []
     current: dict[str, bool] = {}
     deadline = time.monotonic() + 30
     while editing.is_alive() or time.monotonic() < saved.get("at", deadline) + 3:
@@ -239,12 +240,20 @@ def test_a_change_through_one_instance_is_in_the_others_kept_pages_and_feeds_wit
             else:
                 body = reader.request("GET", path)[1]
                 current[path] = "After the change" in body and "Before the change" not in body
-            if not current[path] and "at" in saved and asked >= saved["at"]:
-                last_stale[path] = asked - saved["at"]
+            if "at" in saved and asked >= saved["at"]:
+                asked_after_save.append(asked - saved["at"])
+                if not current[path]:
+                    last_stale[path] = asked - saved["at"]
     editing.join(30)
     assert "at" in saved, "the edit was not saved"
     assert all(current.values()), f"still showing the old title: {current}"
-    assert last_stale, "no answer was asked for between the save and the change showing"
+    # B was asked within the promised second after the save, and on until well after it, so a
+    # change shown later than promised would have been seen stale. Whether any answer was stale
+    # at all depends on when each worker last read the data version: it may be just after the
+    # save, and then the change shows at once.
+    assert asked_after_save and min(asked_after_save) < SHOWN_WITHIN_SECONDS, (
+        "no answer was asked for within a second of the save"
+    )
     assert max(last_stale.values(), default=0.0) < SHOWN_WITHIN_SECONDS, last_stale
 
 
