@@ -63,6 +63,8 @@ class Story(Model):
         Index("ix_stories_state_published_at", "state", "published_at"),
         Index("ix_stories_trust_state_published_at", "trust_id", "state", "published_at"),
         Index("ix_stories_event_state_published_at", "event_id", "state", "published_at"),
+        # The review queue's "recently reviewed", newest first, stops after a few rows.
+        Index("ix_stories_reviewed_at_id", "reviewed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

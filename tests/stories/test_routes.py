@@ -278,6 +278,24 @@ def test_the_coordinator_reviews_the_queue(app: Flask, people: dict) -> None:
     assert reload(story).state is StoryState.PUBLISHED
 
 
+def test_recently_reviewed_lists_only_the_coordinators_region_newest_first(
+    app: Flask, people: dict
+) -> None:
+    older = draft(people["owner"], title="An older decision")
+    newer = draft(people["owner"], title="A newer decision")
+    for story in (older, newer):
+        submit(story, actor=people["owner"])
+        publish(story, actor=people["coordinator"])
+
+    queue = client_as(app, people, "coordinator").get("/stories/review").get_data(as_text=True)
+    reviewed = queue.split("Recently reviewed", 1)[1]
+    assert reviewed.index("A newer decision") < reviewed.index("An older decision")
+    other = client_as(app, people, "other_coordinator").get("/stories/review")
+    assert "Recently reviewed" not in other.get_data(as_text=True)
+    everyone = client_as(app, people, "admin").get("/stories/review").get_data(as_text=True)
+    assert "A newer decision" in everyone.split("Recently reviewed", 1)[1]
+
+
 # --- Reading ----------------------------------------------------------------------------------
 
 
