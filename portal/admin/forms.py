@@ -73,19 +73,18 @@ class PeopleFilterForm(FilterForm):
         ],
     )
     region = SelectField("Region", choices=[])
-    trust = SelectField("Trust", choices=[])
+    # Typed, not chosen from a list: the portal may hold well over a thousand trusts.
+    trust = SearchField(
+        "Trust name or ODS code",
+        filters=[searched(100)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
 
-    def __init__(
-        self, *args: Any, regions: list[Region], trusts: list[Trust], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.regions = {r.slug: r for r in regions}
-        self.trusts = {t.ods_code: t for t in trusts}
         self.region.choices = [SelectChoice("", "All regions")] + [
             SelectChoice(r.slug, r.name) for r in regions
-        ]
-        self.trust.choices = [SelectChoice("", "All trusts")] + [
-            SelectChoice(t.ods_code, f"{t.name} ({t.ods_code})") for t in trusts
         ]
         self.clear_unknown_choices()
 
@@ -96,10 +95,6 @@ class PeopleFilterForm(FilterForm):
     @property
     def chosen_region(self) -> Region | None:
         return self.regions.get(self.region.data or "")
-
-    @property
-    def chosen_trust(self) -> Trust | None:
-        return self.trusts.get(self.trust.data or "")
 
 
 # --- Directory: trusts and regions -----------------------------------------------------------

@@ -12,7 +12,6 @@ from portal.admin.forms import ErasePersonForm, PeopleFilterForm
 from portal.auth.models import User
 from portal.auth.permissions import signed_in
 from portal.database import paginate
-from portal.extensions import db
 from portal.mail.models import MailStatus
 from portal.mail.service import MailError, failed_messages, outbox_counts, retry_failed
 from portal.regions.models import Trust
@@ -59,21 +58,28 @@ def admins_only() -> None:
 @bp.get("/people")
 def people() -> ResponseReturnValue:
     """Everyone who can sign in, with search by name or e-mail and a role filter."""
-    form = PeopleFilterForm(
-        request.args,
-        regions=regions_in_order(),
-        trusts=list(db.session.scalars(select(Trust).order_by(Trust.name))),
-    )
+    form = PeopleFilterForm(request.args, regions=regions_in_order())
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(User)
-    region, trust, role = form.chosen_region, form.chosen_trust, form.chosen_role
+    region, role = form.chosen_region, form.chosen_role
     if region is not None:
         # A region's people: its coordinators and the staff of its trusts.
         query = query.outerjoin(Trust, User.trust_id == Trust.id).where(
             or_(User.region_id == region.id, Trust.region_id == region.id)
         )
-    if trust is not None:
-        query = query.where(User.trust_id == trust.id)
+    if trust := form.trust.data:
+        # The staff of every trust whose name holds the words, or whose ODS code it is.
+        needle = trust.lower()
+        query = query.where(
+            User.trust_id.in_(
+                select(Trust.id).where(
+                    or_(
+                        func.lower(Trust.name).contains(needle, autoescape=True),
+                        func.lower(Trust.ods_code) == needle,
+                    )
+                )
+            )
+        )
     status = form.status.data
     if status == "active":
         query = query.where(User.active.is_(True), User.password_hash.is_not(None))

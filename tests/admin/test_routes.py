@@ -116,6 +116,16 @@ def test_people_list_filters_by_region_and_status(client: PortalClient) -> None:
         client.get("/admin/people?trust=RL1").get_data(as_text=True).split('id="people-results"')[1]
     )
     assert "London Staff" in by_trust and "London Coordinator" not in by_trust
+    # The trust is typed: part of its name, or its ODS code in any case, finds its staff; the
+    # htmx search answers with the results alone.
+    for typed in ("l nhs", "rl1"):
+        found = client.get(f"/admin/people?trust={typed.replace(' ', '+')}", headers=HTMX)
+        text = found.get_data(as_text=True)
+        assert text.startswith('<div id="people-results"'), typed
+        assert "London Staff" in text and "London Coordinator" not in text, typed
+    nobody = client.get("/admin/people?trust=Nowhere").get_data(as_text=True)
+    assert "No one matches your search" in nobody
+    assert 'value="Nowhere"' in nobody  # the page keeps what was typed
     invited = client.get("/admin/people?status=invited").get_data(as_text=True)
     assert "Invited Person" in invited and "London Staff" not in invited
     deactivated = client.get("/admin/people?status=deactivated").get_data(as_text=True)
