@@ -25,6 +25,7 @@ from portal.stories.models import StoryState
 from portal.stories.service import review_queue, story_counts_by_region, trust_stories
 from portal.web.dates import programme_year, programme_year_label, today_in_london
 from portal.web.htmx import render
+from portal.web.pagecache import kept_while_unchanged
 
 #: The stories a trust's staff still have something to do with, in the order to do it.
 IN_PROGRESS = (StoryState.RETURNED, StoryState.DRAFT, StoryState.SUBMITTED)
@@ -94,8 +95,15 @@ def _programme_home(person: User) -> ResponseReturnValue:
         year=programme_year_label(year),
         used=events_used_by_region(year),
         limit=events_limit(),
-        bookings=upcoming_bookings_by_region(),
-        stories=story_counts_by_region(),
+        # Whole-table counts, the same for every admin: kept until bookings or stories change.
+        bookings=kept_while_unchanged(
+            "upcoming bookings by region",
+            frozenset({"network_events", "registrations"}),
+            upcoming_bookings_by_region,
+        ),
+        stories=kept_while_unchanged(
+            "stories by region", frozenset({"stories", "trusts"}), story_counts_by_region
+        ),
         review=len(review_queue(person)),
         published=StoryState.PUBLISHED,
         submitted=StoryState.SUBMITTED,

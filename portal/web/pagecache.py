@@ -156,6 +156,29 @@ def version_key(tables: frozenset[str] | None = None) -> tuple[Any, ...]:
     return (today_in_london(), window, *(version.get(table) for table in shown))
 
 
+T = TypeVar("T")
+
+
+def kept_while_unchanged(name: str, tables: frozenset[str], compute: Callable[[], T]) -> T:
+    """A value drawn from public tables that is the same for everyone allowed to see it (counts
+    per region on the programme team's home), kept by this worker and computed again when one of
+    `tables` changes, on the same terms as the pages above. The value must not be changed by its
+    readers."""
+    shown = data_version()
+    unknown = tables - shown.keys()
+    if unknown:
+        raise ValueError(
+            f"no public page declares {', '.join(sorted(unknown))}: its changes are not tracked"
+        )
+    key = (name, *version_key(tables))
+    kept: KeptValues[tuple[Any, ...], Any] = current_app.extensions["kept_values"]
+    value = kept.get(key)
+    if value is None:
+        value = compute()
+        kept.put(key, value)
+    return value
+
+
 def _key() -> tuple[Any, ...]:
     # A page is rebuilt when a table it shows changes, not when any public data does.
     tables = _shown_tables(current_app.view_functions.get(request.endpoint or ""))
@@ -202,5 +225,6 @@ def page_cache(app: Flask | None = None) -> PageCache:
 
 def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache()
+    app.extensions["kept_values"] = KeptValues(32)
     app.before_request(serve_kept_page)
     app.after_request(keep_page)

@@ -146,3 +146,48 @@ def test_only_public_pages_are_kept(app: Flask, client: PortalClient) -> None:
     for path in ("/sign-in", "/about", f"/stories/{story.id}", "/feeds/events.ics"):
         client.get(path)
     assert kept(app) == 0
+
+
+# --- Values kept while their tables stay the same (counts on the programme team's home) --------
+
+
+def test_a_kept_value_is_computed_once_until_one_of_its_tables_changes(app: Flask) -> None:
+    computed: list[int] = []
+
+    def count() -> int:
+        computed.append(1)
+        return len(computed)
+
+    tables = frozenset({"network_events", "registrations"})
+    with app.test_request_context():
+        assert pagecache.kept_while_unchanged("bookings", tables, count) == 1
+        assert pagecache.kept_while_unchanged("bookings", tables, count) == 1
+        make_trust("Riverside NHS Trust", "RS1", "north-east")  # trusts: not one of its tables
+        assert pagecache.kept_while_unchanged("bookings", tables, count) == 1
+        book(open_event(capacity=5), trust_staff(), 1)
+        assert pagecache.kept_while_unchanged("bookings", tables, count) == 2
+
+
+def test_a_kept_value_must_name_tables_whose_changes_are_tracked(app: Flask) -> None:
+    with app.test_request_context(), pytest.raises(ValueError, match="audit_entries"):
+        pagecache.kept_while_unchanged("log", frozenset({"audit_entries"}), lambda: 0)
+
+
+def test_the_programme_team_s_counts_follow_each_booking_and_story(
+    app: Flask, client: PortalClient
+) -> None:
+    event = open_event(capacity=5)
+    staff = trust_staff()
+    client.sign_in(make_user("admin", "admin@example.org"))
+
+    def london_row() -> str:
+        page = client.get("/").get_data(as_text=True)
+        row = page.split("NHS London</bdi></a></th>", 1)[1].split("</tr>", 1)[0]
+        return " ".join(re.findall(r">(\d+)(?: of \d+)?<", row))
+
+    assert london_row() == "1 0 0 0"
+    book(event, staff, 1, 2)
+    assert london_row() == "1 2 0 0"
+    reviewer = make_user("coordinator", "london@example.org", region_slug="london")
+    published(staff, reviewer, title="Birth pools")
+    assert london_row() == "1 2 1 0"
