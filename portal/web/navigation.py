@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import request, url_for
@@ -59,21 +60,28 @@ def _order(link: NavigationLink, own_first: bool) -> tuple[int, int, str]:
     return (group, link.place, link.text)
 
 
+@cache
+def _in_order(links: tuple[NavigationLink, ...], own_first: bool) -> list[NavigationLink]:
+    """The links in the header's order (sorted once per process for each kind of visitor)."""
+    return sorted(links, key=lambda link: _order(link, own_first))
+
+
 def navigation_items() -> list[dict[str, Any]]:
     """The header's links for the person looking, in order, with the current one marked."""
     items = []
-    own_first = bool(current_user.is_authenticated)
-    for link in sorted(_links.values(), key=lambda link: _order(link, own_first)):
-        href = link.address(current_user)
+    person = current_user._get_current_object()  # once, not through the proxy for each link
+    path, endpoint = request.path, request.endpoint
+    for link in _in_order(tuple(_links.values()), bool(person.is_authenticated)):
+        href = link.address(person)
         if href is None:
             continue
-        current = request.path == href
+        current = path == href
         items.append(
             {
                 "href": href,
                 "text": link.text,
                 "current": current,
-                "active": request.endpoint in link.section and not current,
+                "active": endpoint in link.section and not current,
             }
         )
     return items
