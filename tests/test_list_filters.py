@@ -32,7 +32,7 @@ PEOPLE = ListPage(
     "/admin/people",
     "people-results",
     "4 people.",
-    {"role": "chief-executive", "status": "on-leave", "region": "wessex", "trust": "RZZ"},
+    {"role": "chief-executive", "status": "on-leave", "region": "wessex"},
 )
 TRUSTS = ListPage(
     "/admin/trusts",
@@ -44,7 +44,7 @@ STORIES = ListPage(
     "/stories",
     "story-results",
     ">2 stories</h2>",
-    {"region": "wessex", "trust": "RZZ", "pathway": "breech-birth", "measure": "apgar-score"},
+    {"region": "wessex", "pathway": "breech-birth", "measure": "apgar-score"},
 )
 EVENTS = ListPage(
     "/events",

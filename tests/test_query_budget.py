@@ -359,6 +359,7 @@ def statements(client: PortalClient, counter: StatementCounter, path: str) -> in
     built_feeds.clear()
     app = client.application
     page_cache(app).clear()
+    app.extensions["kept_values"].clear()
     app.extensions.pop("feed_freshness", None)
     counter.count = 0
     response = client.get(path)

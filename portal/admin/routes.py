@@ -15,7 +15,7 @@ from portal.database import paginate
 from portal.mail.models import MailStatus
 from portal.mail.service import MailError, failed_messages, outbox_counts, retry_failed
 from portal.regions.models import Trust
-from portal.regions.service import regions_in_order
+from portal.regions.service import regions_in_order, trusts_named
 from portal.registrations.privacy import erase_person
 from portal.web.htmx import redirect_after_post, render
 from portal.web.navigation import navigation_link
@@ -68,18 +68,7 @@ def people() -> ResponseReturnValue:
             or_(User.region_id == region.id, Trust.region_id == region.id)
         )
     if trust := form.trust.data:
-        # The staff of every trust whose name holds the words, or whose ODS code it is.
-        needle = trust.lower()
-        query = query.where(
-            User.trust_id.in_(
-                select(Trust.id).where(
-                    or_(
-                        func.lower(Trust.name).contains(needle, autoescape=True),
-                        func.lower(Trust.ods_code) == needle,
-                    )
-                )
-            )
-        )
+        query = query.where(User.trust_id.in_(trusts_named(trust)))
     status = form.status.data
     if status == "active":
         query = query.where(User.active.is_(True), User.password_hash.is_not(None))

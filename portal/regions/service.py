@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.audit.service import record
@@ -55,6 +55,18 @@ def regions_in_order() -> list[Region]:
 
 def region_by_slug(slug: str) -> Region | None:
     return db.session.scalar(select(Region).where(Region.slug == slug))
+
+
+def trusts_named(words: str) -> Select[int]:
+    """The ids of the trusts whose name holds `words`, or whose ODS code they are (any case):
+    how a person finds a trust when there are too many to choose from a list."""
+    needle = words.lower()
+    return select(Trust.id).where(
+        or_(
+            func.lower(Trust.name).contains(needle, autoescape=True),
+            func.lower(Trust.ods_code) == needle,
+        )
+    )
 
 
 def trust_by_code(ods_code: str) -> Trust | None:

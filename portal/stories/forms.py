@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.events.models import NetworkEvent
-from portal.regions.models import Region, Trust
+from portal.regions.models import Region
 from portal.stories.models import Measure, Pathway, Story
 from portal.stories.service import (
     CharacteristicChoice,
@@ -372,7 +372,12 @@ class StoryFilterForm(FilterForm):
         render_kw={"maxlength": "200", "autocomplete": "off", "spellcheck": "false"},
     )
     region = SelectField("Region", choices=[])
-    trust = SelectField("Trust", choices=[])
+    # Typed, not chosen from a list: the portal may hold well over a thousand trusts.
+    trust = SearchField(
+        "Trust name or ODS code",
+        filters=[searched(100)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     pathway = SelectField(
         "Pathway",
         choices=[SelectChoice("", "All pathways")]
@@ -384,17 +389,11 @@ class StoryFilterForm(FilterForm):
         + [SelectChoice(m.value, m.label) for m in Measure],
     )
 
-    def __init__(
-        self, *args: Any, regions: list[Region], trusts: list[Trust], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, regions: list[Region], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.regions = {r.slug: r for r in regions}
-        self.trusts = {t.ods_code: t for t in trusts}
         self.region.choices = [SelectChoice("", "All regions")] + [
             SelectChoice(r.slug, r.name) for r in regions
-        ]
-        self.trust.choices = [SelectChoice("", "All trusts")] + [
-            SelectChoice(t.ods_code, t.name) for t in trusts
         ]
         self.clear_unknown_choices()
 
@@ -403,7 +402,7 @@ class StoryFilterForm(FilterForm):
         return StoryFilters(
             query=self.q.data or "",
             region=self.regions.get(self.region.data or ""),
-            trust=self.trusts.get(self.trust.data or ""),
+            trust=self.trust.data or "",
             pathway=Pathway(self.pathway.data) if self.pathway.data else None,
             measure=Measure(self.measure.data) if self.measure.data else None,
         )

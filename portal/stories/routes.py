@@ -15,7 +15,7 @@ from portal.measures.chart import Marker
 from portal.measures.drawings import page_chart
 from portal.measures.service import Series, is_published, may_see, summary, trust_series
 from portal.regions.models import Region, Trust
-from portal.regions.service import region_by_slug, regions_in_order
+from portal.regions.service import region_by_slug, regions_in_order, trust_by_code
 from portal.stories import bp
 from portal.stories.atom import build_feed, feed_etag, feed_stories
 from portal.stories.forms import (
@@ -50,7 +50,6 @@ from portal.stories.service import (
     story_for_writer,
     submit,
     trust_stories,
-    trusts_with_stories,
     withdraw,
 )
 from portal.web.conditional import answer_conditionally
@@ -95,7 +94,7 @@ navigation_link(
 @public_page("regions", "trusts", "network_events", "stories")
 def index() -> ResponseReturnValue:
     """Published stories: active search and filters; htmx swaps only the results."""
-    form = StoryFilterForm(request.args, regions=regions_in_order(), trusts=trusts_with_stories())
+    form = StoryFilterForm(request.args, regions=regions_in_order())
     filters = form.filters()
     result = published_stories(filters, page=request.args.get("page", 1, type=int) or 1)
     return render(
@@ -104,6 +103,8 @@ def index() -> ResponseReturnValue:
         form=form,
         args=form.query_args(),
         filters=filters,
+        # An ODS code (a trust page's link to all its stories) names the trust in the count.
+        named_trust=trust_by_code(filters.trust) if filters.trust else None,
         result=result,
     )
 

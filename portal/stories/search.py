@@ -5,7 +5,7 @@ either: words are split on anything that is not a letter or digit, lower-cased, 
 every word of a search matches as a prefix ("caes" finds "caesarean", "birth" finds "births").
 A story matches when it holds every word of the search in its title, summary or body; it counts as
 a title match when its title holds any of them. Both are conditions on the `stories` table, for
-the caller's query to filter and order by.
+the caller's query to filter by: the stories that match in their titles, and the others.
 
 - SQLite: `stories_fts`, an external-content FTS5 table (tokenizer unicode61) kept in step with
   `stories` by triggers; created in migration 0007.
@@ -74,32 +74,38 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def matches(terms: list[str]) -> TextClause:
-    """A condition on `stories`: the story holds every term in its title, summary or body.
+def matches(terms: list[str], *, in_title: bool | None = None) -> TextClause:
+    """A condition on `stories`: the story holds every term in its title, summary or body; with
+    `in_title`, its title also holds one of them (True) or none of them (False).
 
     On SQLite the FTS5 query runs once, as a list for `stories.id IN (…)`: joined instead, the
     planner may probe the index once per story (measured: 200 ms against 2 ms, 2,000 stories).
+    The `+` keeps the planner from fetching every listed story by its id: it walks the stories
+    newest first (ix_stories_state_published_at) and stops once it has the page, so a word that
+    nearly every story holds costs no more than a rare one (18,000 of 20,000 stories: 60 ms to 6).
     """
     if not terms:
         raise ValueError("a search needs at least one term")
     if _dialect() == "postgresql":
-        return text(
+        every = (
             "to_tsvector('simple', stories.title || ' ' || stories.summary || ' ' || stories.body)"
             " @@ to_tsquery('simple', :search_query)"
-        ).bindparams(search_query=" & ".join(f"'{term}':*" for term in terms))
+        )
+        title = "to_tsvector('simple', stories.title) @@ to_tsquery('simple', :title_query)"
+        condition = {None: every, True: f"{every} AND {title}", False: f"{every} AND NOT {title}"}
+        clause = text(condition[in_title]).bindparams(
+            search_query=" & ".join(f"'{term}':*" for term in terms)
+        )
+        if in_title is not None:
+            clause = clause.bindparams(title_query=" | ".join(f"'{term}':*" for term in terms))
+        return clause
+    every = " AND ".join(f'"{term}"*' for term in terms)
+    title = _title_query(terms)
+    query = {None: every, True: f"({every}) AND {title}", False: f"({every}) NOT {title}"}
     return text(
-        "stories.id IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH :search_query)"
-    ).bindparams(search_query=" AND ".join(f'"{term}"*' for term in terms))
+        "+stories.id IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH :search_query)"
+    ).bindparams(search_query=query[in_title])
 
 
-def title_matches(terms: list[str]) -> TextClause:
-    """A condition on `stories`: the story's title holds any of the terms (to rank it first)."""
-    if not terms:
-        raise ValueError("a search needs at least one term")
-    if _dialect() == "postgresql":
-        return text(
-            "to_tsvector('simple', stories.title) @@ to_tsquery('simple', :title_query)"
-        ).bindparams(title_query=" | ".join(f"'{term}':*" for term in terms))
-    return text(
-        "stories.id IN (SELECT rowid FROM stories_fts WHERE stories_fts MATCH :title_query)"
-    ).bindparams(title_query="title : (" + " OR ".join(f'"{term}"*' for term in terms) + ")")
+def _title_query(terms: list[str]) -> str:
+    return "title : (" + " OR ".join(f'"{term}"*' for term in terms) + ")"

@@ -15,16 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 
 from portal.assessments.models import Characteristic, ToolkitVersion
 from portal.assessments.service import PATHWAY_ORDER, current_version
 from portal.audit.service import record
 from portal.auth.permissions import is_staff_of, manages_region, signed_in
-from portal.database import paginate, write_transaction
+from portal.database import count_rows, paginate, write_transaction
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region, Trust
+from portal.regions.service import trusts_named
 from portal.stories.messages import story_published, story_returned
 from portal.stories.models import (
     Measure,
@@ -35,7 +36,7 @@ from portal.stories.models import (
     StoryPathway,
     StoryState,
 )
-from portal.stories.search import matches, search_terms, title_matches
+from portal.stories.search import matches, search_terms
 from portal.web.dates import today_in_london
 
 if TYPE_CHECKING:
@@ -453,7 +454,8 @@ class StoryPage:
 class StoryFilters:
     query: str = ""
     region: Region | None = None
-    trust: Trust | None = None
+    #: Words of a trust's name, or its ODS code.
+    trust: str = ""
     pathway: Pathway | None = None
     measure: Measure | None = None
 
@@ -474,8 +476,8 @@ def published_stories(filters: StoryFilters, page: int = 1) -> StoryPage:
     terms = search_terms(filters.query)
     if filters.region is not None:
         query = query.join(Story.trust).where(Trust.region_id == filters.region.id)
-    if filters.trust is not None:
-        query = query.where(Story.trust_id == filters.trust.id)
+    if filters.trust:
+        query = query.where(Story.trust_id.in_(trusts_named(filters.trust)))
     if filters.pathway is not None:
         query = query.where(
             exists().where(
@@ -488,12 +490,39 @@ def published_stories(filters: StoryFilters, page: int = 1) -> StoryPage:
                 StoryMeasure.story_id == Story.id, StoryMeasure.measure == filters.measure
             )
         )
-    order: list[Any] = [Story.published_at.desc(), Story.id.desc()]
-    if terms:
-        query = query.where(matches(terms))
-        order.insert(0, case((title_matches(terms), 0), else_=1))
-    found = paginate(query.order_by(*order), page, PAGE_SIZE)
-    return StoryPage(found.items, found.number, found.pages, found.total, terms)
+    newest_first = (Story.published_at.desc(), Story.id.desc())
+    if not terms:
+        found = paginate(query.order_by(*newest_first), page, PAGE_SIZE)
+        return StoryPage(found.items, found.number, found.pages, found.total, terms)
+    # Stories with a searched word in their title come first. Read as two lists, each newest
+    # first (not one list sorted on "is it a title match"), the page is read straight from the
+    # index however many stories match; both lists are always asked, so the number of
+    # statements never depends on the data.
+    total = count_rows(query.where(matches(terms)))
+    in_titles = query.where(matches(terms, in_title=True))
+    title_total = count_rows(in_titles)
+    pages = max(-(-total // PAGE_SIZE), 1)
+    number = min(max(page, 1), pages)
+    skip = (number - 1) * PAGE_SIZE
+    from_titles = max(min(PAGE_SIZE, title_total - skip), 0)
+    ids = list(
+        db.session.scalars(
+            in_titles.with_only_columns(Story.id)
+            .order_by(*newest_first)
+            .limit(from_titles)
+            .offset(min(skip, title_total))
+        )
+    )
+    ids += db.session.scalars(
+        query.where(matches(terms, in_title=False))
+        .with_only_columns(Story.id)
+        .order_by(*newest_first)
+        .limit(PAGE_SIZE - from_titles)
+        .offset(max(skip - title_total, 0))
+    )
+    loaded = {s.id: s for s in db.session.scalars(select(Story).where(Story.id.in_(ids)))}
+    stories = [loaded[story_id] for story_id in ids]
+    return StoryPage(stories, number, pages, total, terms)
 
 
 def latest_stories(
@@ -506,17 +535,6 @@ def latest_stories(
         query = query.where(Story.event_id == event.id)
     return list(
         db.session.scalars(query.order_by(Story.published_at.desc(), Story.id.desc()).limit(limit))
-    )
-
-
-def trusts_with_stories() -> list[Trust]:
-    """Trusts that have published a story: the choices of the list's trust filter."""
-    return list(
-        db.session.scalars(
-            select(Trust)
-            .where(exists().where(Story.trust_id == Trust.id, Story.state == StoryState.PUBLISHED))
-            .order_by(Trust.name)
-        )
     )
 
 

@@ -336,6 +336,26 @@ def test_lists_paginate_and_filters_narrow_them(app: Flask, people: dict) -> Non
     )
 
 
+def test_stories_are_found_by_a_typed_trust_name_or_ods_code(app: Flask, people: dict) -> None:
+    from tests.factories import stored_story
+
+    stored_story(people["owner"].trust, title="Riverside's birth centre")
+    stored_story(make_trust("Thames NHS Trust", "TT1", "london"), title="Thames triage line")
+    client = app.test_client()
+
+    by_code = client.get("/stories?trust=rs1").get_data(as_text=True)  # any case
+    assert "1 story from <bdi>Riverside NHS Trust</bdi>" in by_code
+    assert "Riverside&#39;s birth centre" in by_code and "Thames triage line" not in by_code
+    by_words = client.get("/stories?trust=thames", headers=HTMX).get_data(as_text=True)
+    assert by_words.startswith('<section id="story-results"')
+    assert "1 story from trusts matching “<bdi>thames</bdi>”" in by_words
+    assert "Thames triage line" in by_words and "Riverside" not in by_words
+    nowhere = client.get("/stories?trust=Nowhere").get_data(as_text=True)
+    assert "No stories from trusts matching" in nowhere
+    assert "part of the trust’s name, or its ODS code" in nowhere
+    assert 'value="Nowhere"' in nowhere  # the box keeps what was typed
+
+
 def test_active_search_gets_only_the_results_and_a_count_to_announce(
     app: Flask, people: dict
 ) -> None:

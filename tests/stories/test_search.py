@@ -169,7 +169,7 @@ def test_search_combines_with_the_filters(app: Flask) -> None:
         StoryFilters(query="vbac", region=region("london"), pathway=Pathway.VBAC)
     )
     assert [s.title for s in found.stories] == ["VBAC london"]
-    found = published_stories(StoryFilters(query="vbac", trust=north))
+    found = published_stories(StoryFilters(query="vbac", trust=north.ods_code))
     assert [s.title for s in found.stories] == ["VBAC north"]
 
 
