@@ -75,7 +75,7 @@ class PeopleFilterForm(FilterForm):
     region = SelectField("Region", choices=[])
     # Typed, not chosen from a list: the portal may hold well over a thousand trusts.
     trust = SearchField(
-        "Trust name or ODS code",
+        "Trust or ODS code",
         filters=[searched(100)],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
