@@ -101,7 +101,12 @@ def paginate(query: Select[T], page: int, size: int, *, total: int | None = None
     """The page asked for, or the nearest that exists (an address kept after the list shrank
     shows its last page, not an empty one). `total` when the caller has counted already."""
     total = count_rows(query) if total is None else total
-    pages = max(-(-total // size), 1)
-    number = min(max(page, 1), pages)
+    number, pages = page_bounds(total, page, size)
     items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
     return Page(items, number, pages, total)
+
+
+def page_bounds(total: int, page: int, size: int) -> tuple[int, int]:
+    """(the page to show, how many pages): the page asked for, or the nearest that exists."""
+    pages = max(-(-total // size), 1)
+    return min(max(page, 1), pages), pages

@@ -21,7 +21,7 @@ from portal.assessments.models import Characteristic, ToolkitVersion
 from portal.assessments.service import PATHWAY_ORDER, current_version
 from portal.audit.service import record
 from portal.auth.permissions import is_staff_of, manages_region, signed_in
-from portal.database import count_rows, paginate, write_transaction
+from portal.database import count_rows, page_bounds, paginate, write_transaction
 from portal.events.models import EventState, NetworkEvent
 from portal.extensions import db, utcnow
 from portal.regions.models import Region, Trust
@@ -501,8 +501,7 @@ def published_stories(filters: StoryFilters, page: int = 1) -> StoryPage:
     total = count_rows(query.where(matches(terms)))
     in_titles = query.where(matches(terms, in_title=True))
     title_total = count_rows(in_titles)
-    pages = max(-(-total // PAGE_SIZE), 1)
-    number = min(max(page, 1), pages)
+    number, pages = page_bounds(total, page, PAGE_SIZE)
     skip = (number - 1) * PAGE_SIZE
     from_titles = max(min(PAGE_SIZE, title_total - skip), 0)
     ids = list(
