@@ -164,8 +164,8 @@ def kept_while_unchanged(name: str, tables: frozenset[str], compute: Callable[[]
     per region on the programme team's home), kept by this worker and computed again when one of
     `tables` changes, on the same terms as the pages above. The value must not be changed by its
     readers."""
-    shown = data_version()
-    unknown = tables - shown.keys()
+    tracked, _ = _data_version_query(current_app)
+    unknown = tables - set(tracked)
     if unknown:
         raise ValueError(
             f"no public page declares {', '.join(sorted(unknown))}: its changes are not tracked"
