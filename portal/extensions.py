@@ -95,6 +95,14 @@ def _client_address() -> str:
 
 limiter = Limiter(key_func=_client_address)
 
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    """Every limit the portal sets counts form posts (signing in, asking for a password reset),
+    so a page read or a calendar's feed poll skips the limiter's work on each request
+    (tests/test_structure.py checks that each limit names only POST)."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
 # --- SQLite: real transactions, WAL and a busy timeout ------------------------------------
 #
 # pysqlite starts transactions lazily and on its own terms, which breaks SAVEPOINT and makes

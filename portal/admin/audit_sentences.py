@@ -33,6 +33,7 @@ from portal.registrations.models import Registration
 from portal.stories.models import Story
 from portal.stories.service import can_see
 from portal.web.dates import LONDON, long_date, short_time
+from portal.web.urls import row_url
 
 #: How many ids one lookup asks for at once (the CSV export may name thousands).
 CHUNK = 500
@@ -382,7 +383,7 @@ class Names:
         person = entry.actor
         if person is None:
             return Named("The portal")
-        return Named(person.name or person.email, url_for("auth.person", user_id=person.id))
+        return Named(person.name or person.email, row_url("auth.person", user_id=person.id))
 
     def attendee(self, registration_id: int | None) -> Named:
         found = self.attendees.get(registration_id) if registration_id is not None else None
@@ -392,27 +393,26 @@ class Names:
             return Named(f"the attendee of booking {registration_id}")
         if found.name is None:
             return Named("an attendee")
-        return Named(found.name, url_for("registrations.attendees", event_id=found.event_id))
+        return Named(found.name, row_url("registrations.attendees", event_id=found.event_id))
 
     def event(self, event_id: int | None) -> Named:
-        title = self.events.get(event_id) if event_id is not None else None
-        if title is None:
+        if event_id is None or event_id not in self.events:
             return Named("a deleted event")
-        return Named(title, url_for("events.event", event_id=event_id), quoted=True)
+        title = self.events[event_id]
+        return Named(title, row_url("events.event", event_id=event_id), quoted=True)
 
     def story(self, story_id: int | None) -> Named:
         story = self.stories.get(story_id) if story_id is not None else None
         if story is None:
             return Named("a deleted story")
-        url = url_for("stories.story", story_id=story.id) if can_see(self.viewer, story) else None
+        url = row_url("stories.story", story_id=story.id) if can_see(self.viewer, story) else None
         return Named(story.display_title, url, quoted=True)
 
     def user(self, user_id: int | None) -> Named:
-        found = self.users.get(user_id) if user_id is not None else None
-        if found is None:
+        if user_id is None or user_id not in self.users:
             return Named("a deleted account")
-        name, email = found
-        return Named(name or email, url_for("auth.person", user_id=user_id))
+        name, email = self.users[user_id]
+        return Named(name or email, row_url("auth.person", user_id=user_id))
 
     def trust(self, trust: int | str | None) -> Named:
         trust_id = self.trust_codes.get(trust) if isinstance(trust, str) else trust

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 
 from portal.audit.service import record
 from portal.auth.models import Role, SignedInSession, User
@@ -181,22 +182,36 @@ def start_session(user: User, *, lifetime: timedelta) -> str:
     return _open_session(user, lifetime)
 
 
+@functools.cache
+def _open_session_person() -> Select[User]:
+    """The query behind every signed-in request, built once: its values are bound parameters."""
+    return (
+        select(User)
+        .join(SignedInSession, SignedInSession.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id"),
+            User.active.is_(True),
+            User.session_version == bindparam("version"),
+            SignedInSession.key_hash == bindparam("key_hash"),
+            SignedInSession.ended_at.is_(None),
+            SignedInSession.started_at > bindparam("since"),
+        )
+    )
+
+
 def session_person(user_id: int, version: int, key: str, *, lifetime: timedelta) -> User | None:
     """The person a session cookie names, if that session is still open: not signed out, not
     older than its lifetime, not ended by a password change or deactivation. One query."""
     if not key:
         return None
     return db.session.scalar(
-        select(User)
-        .join(SignedInSession, SignedInSession.user_id == User.id)
-        .where(
-            User.id == user_id,
-            User.active.is_(True),
-            User.session_version == version,
-            SignedInSession.key_hash == _key_hash(key),
-            SignedInSession.ended_at.is_(None),
-            SignedInSession.started_at > utcnow() - lifetime,
-        )
+        _open_session_person(),
+        {
+            "user_id": user_id,
+            "version": version,
+            "key_hash": _key_hash(key),
+            "since": utcnow() - lifetime,
+        },
     )
 
 

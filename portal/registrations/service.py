@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, lazyload
 
 from portal.audit.service import record
 from portal.auth.permissions import is_staff_of, signed_in
@@ -848,6 +849,9 @@ def bookings_by_event(trust: Trust) -> TrustBookings:
         db.session.scalars(
             select(Registration)
             .join(Registration.event)
+            # The event from the join above rather than joined a second time, and the trust is
+            # the one given (in the identity map), not joined to every row.
+            .options(contains_eager(Registration.event), lazyload(Registration.trust))
             .where(Registration.trust_id == trust.id)
             .order_by(Registration.attendee_name, Registration.id)
         )

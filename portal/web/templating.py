@@ -14,7 +14,7 @@ from portal.web.dates import LONDON, long_date, short_time
 from portal.web.htmx import wants_fragment
 from portal.web.markdown import render_markdown
 from portal.web.navigation import navigation_items
-from portal.web.urls import absolute_url, webcal_url
+from portal.web.urls import absolute_url, row_url, webcal_url
 
 SERVICE_NAME = "Caesarean section network"
 
@@ -100,6 +100,7 @@ def demo_marking(*lists: Iterable[Any], flag: str = "is_demo") -> DemoMarking:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         absolute_url=absolute_url,
+        row_url=row_url,
         wants_fragment=wants_fragment,
         service_name=SERVICE_NAME,
         navigation_items=navigation_items,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -211,6 +213,27 @@ def test_sign_in_is_rate_limited_per_client_address(client: PortalClient) -> Non
         "/sign-in", data={"email": "fresh@example.org", "password": "x", "csrf_token": token}
     )
     assert response.status_code == 429
+
+
+def test_every_rate_limit_counts_only_form_posts() -> None:
+    """The limiter skips GET, HEAD and OPTIONS requests (portal/extensions.py), which is right
+    only while every limit is declared for POST alone."""
+    portal = Path(__file__).resolve().parents[2] / "portal"
+    limits = []
+    for path in portal.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("limit", "shared_limit")
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "limiter"
+            ):
+                methods = next((k.value for k in node.keywords if k.arg == "methods"), None)
+                declared = ast.literal_eval(methods) if methods is not None else None
+                limits.append((f"{path.relative_to(portal)}:{node.lineno}", declared))
+    assert len(limits) >= 4
+    assert [where for where, declared in limits if declared != ["POST"]] == []
 
 
 def test_account_page_shows_the_person_and_their_scope(client: PortalClient) -> None:
