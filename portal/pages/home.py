@@ -22,13 +22,10 @@ from portal.regions.models import Trust
 from portal.regions.service import regions_in_order
 from portal.registrations.service import places_for, trust_places_at, upcoming_bookings_by_region
 from portal.stories.models import StoryState
-from portal.stories.service import review_queue, story_counts_by_region, trust_stories
+from portal.stories.service import review_queue, stories_in_progress, story_counts_by_region
 from portal.web.dates import programme_year, programme_year_label, today_in_london
 from portal.web.htmx import render
 from portal.web.pagecache import kept_while_unchanged
-
-#: The stories a trust's staff still have something to do with, in the order to do it.
-IN_PROGRESS = (StoryState.RETURNED, StoryState.DRAFT, StoryState.SUBMITTED)
 
 
 def role_home(person: User) -> ResponseReturnValue:
@@ -50,7 +47,7 @@ def _trust_home(person: User) -> ResponseReturnValue:
         trust=trust,
         events=events,
         at=trust_places_at(events, trust),
-        stories=[s for s in trust_stories(trust) if s.state in IN_PROGRESS],
+        stories=stories_in_progress(trust),
         overdue_actions=overdue_actions(trust),
         priorities=_priorities_and_events(trust, events),
     )

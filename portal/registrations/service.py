@@ -803,6 +803,8 @@ def trust_places_at(events: list[NetworkEvent], trust: Trust) -> dict[int, Trust
                 Registration.trust_id == trust.id,
                 Registration.state.in_(ACTIVE_STATES),
             )
+            # The events and the trust are the ones given, already in the session.
+            .options(lazyload(Registration.event), lazyload(Registration.trust))
             .order_by(Registration.attendee_name, Registration.id)
         ):
             mine[registration.event_id].append(registration)

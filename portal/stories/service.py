@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import lazyload, raiseload
 
 from portal.assessments.models import Characteristic, ToolkitVersion
 from portal.assessments.service import PATHWAY_ORDER, current_version
@@ -544,6 +545,24 @@ def trust_stories(trust: Trust) -> list[Story]:
         select(Story).where(Story.trust_id == trust.id).order_by(Story.updated_at.desc())
     )
     return sorted(stories, key=lambda s: order.get(s.state, 3))
+
+
+def stories_in_progress(trust: Trust) -> list[Story]:
+    """The trust's stories its staff still have something to do with (returned, draft, then
+    submitted; the latest change first), with their titles and states only: no tags or measures."""
+    order = {StoryState.RETURNED: 0, StoryState.DRAFT: 1, StoryState.SUBMITTED: 2}
+    stories = db.session.scalars(
+        select(Story)
+        .where(Story.trust_id == trust.id, Story.state.in_(list(order)))
+        .options(
+            lazyload(Story.trust),  # the one given, already in the session
+            raiseload(Story.pathway_links),
+            raiseload(Story.characteristic_links),
+            raiseload(Story.measures),
+        )
+        .order_by(Story.updated_at.desc())
+    )
+    return sorted(stories, key=lambda s: order[s.state])
 
 
 def review_queue(user: User) -> list[Story]:
