@@ -103,6 +103,7 @@ def _reads_are_not_limited() -> bool:
     (tests/test_structure.py checks that each limit names only POST)."""
     return request.method in ("GET", "HEAD", "OPTIONS")
 
+
 # --- SQLite: real transactions, WAL and a busy timeout ------------------------------------
 #
 # pysqlite starts transactions lazily and on its own terms, which breaks SAVEPOINT and makes

@@ -205,12 +205,13 @@ class Named:
         return f"“{self.text}”" if self.quoted else self.text
 
     def __html__(self) -> str:
-        inner = Markup("<bdi>{}</bdi>").format(self.text)
-        if self.code:
-            inner = Markup("<code>{}</code>").format(self.text)
+        # Escaped by hand and joined with f-strings: Markup.format parses its template on every
+        # call, and an audit page names hundreds of objects.
+        text = escape(self.text)
+        inner = f"<code>{text}</code>" if self.code else f"<bdi>{text}</bdi>"
         if self.url:
-            inner = Markup('<a href="{}">{}</a>').format(self.url, inner)
-        return Markup("“{}”").format(inner) if self.quoted else inner
+            inner = f'<a href="{escape(self.url)}">{inner}</a>'
+        return Markup(f"“{inner}”" if self.quoted else inner)
 
 
 @dataclass(frozen=True)

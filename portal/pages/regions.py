@@ -3,16 +3,17 @@ belong to it. Composed here, above those features, on the regions blueprint (its
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal.auth.permissions import signed_in
+from portal.database import paginate
 from portal.events.service import can_manage_region, upcoming_events
 from portal.measures.service import is_published, may_see
 from portal.pages.measures import public_charts
 from portal.regions import bp
-from portal.regions.service import region_by_slug, trust_by_code, trusts_of
+from portal.regions.service import region_by_slug, trust_by_code, trusts_in
 from portal.registrations.service import places_for
 from portal.robson.disclosure import public_report
 from portal.robson.service import latest_report
@@ -35,6 +36,9 @@ def _own_trust(person: object) -> str | None:
     return None
 
 
+#: A region's page lists its trusts fifty at a time (a region had a few dozen).
+TRUSTS_PER_PAGE = 50
+
 navigation_link("Your region", 60, _own_region)
 navigation_link("Your trust", 60, _own_trust)
 
@@ -43,10 +47,12 @@ navigation_link("Your trust", 60, _own_trust)
 @public_page("regions", "trusts", "network_events", "registrations")
 def region(slug: str) -> ResponseReturnValue:
     found = found_or_404(region_by_slug(slug))
+    page = paginate(trusts_in(found), request.args.get("page", 1, type=int) or 1, TRUSTS_PER_PAGE)
     return render(
         "regions/region.jinja",
         region=found,
-        trusts=trusts_of(found),
+        trusts=page.items,
+        trust_page=page,
         events=(events := upcoming_events(10, region=found)),
         places=places_for(events),
         can_manage=can_manage_region(current_user, found),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from portal.audit.service import record
 from portal.database import write_transaction
@@ -86,8 +87,17 @@ def trust_counts_by_region() -> dict[int, tuple[int, int]]:
 
 
 def trusts_of(region: Region) -> list[Trust]:
-    return list(
-        db.session.scalars(select(Trust).where(Trust.region_id == region.id).order_by(Trust.name))
+    return list(db.session.scalars(trusts_in(region)))
+
+
+def trusts_in(region: Region) -> Select[Trust]:
+    """The region's trusts by name, to read whole or a page at a time. Each trust's region is the
+    one given (in the session), not joined to every row."""
+    return (
+        select(Trust)
+        .where(Trust.region_id == region.id)
+        .options(lazyload(Trust.region))
+        .order_by(Trust.name, Trust.id)
     )
 
 

@@ -22,6 +22,35 @@ def test_region_page_lists_its_trusts_and_only_its_own(client: PortalClient) -> 
     assert "Faraway NHS Trust" not in html
 
 
+def test_a_region_with_many_trusts_lists_them_fifty_to_a_page_by_name(
+    client: PortalClient,
+) -> None:
+    for n in range(1, 121):
+        make_trust(f"Trust {n:03d} NHS Trust", f"RM{n:03d}", "north-east")
+    make_trust("Elsewhere NHS Trust", "RZ1", "london")
+
+    first = client.get("/regions/north-east").get_data(as_text=True)
+    assert "120 trusts, by name. Page 1 of 3." in first
+    assert "Trust 001 NHS Trust" in first and "Trust 050 NHS Trust" in first
+    assert "Trust 051 NHS Trust" not in first
+    assert 'href="/regions/north-east?page=2#trusts"' in first
+
+    last = client.get("/regions/north-east?page=3").get_data(as_text=True)
+    assert "Page 3 of 3." in last
+    assert "Trust 101 NHS Trust" in last and "Trust 120 NHS Trust" in last
+    assert "Trust 100 NHS Trust" not in last and "Elsewhere" not in last
+    assert 'href="/regions/north-east?page=2#trusts"' in last
+    # A page past the end (an old link, the list since shortened) shows the last one.
+    assert "Trust 120 NHS Trust" in client.get("/regions/north-east?page=9").get_data(as_text=True)
+
+
+def test_a_region_with_few_trusts_shows_them_all_without_pages(client: PortalClient) -> None:
+    make_trust("Only NHS Trust", "RO1", "north-east")
+    html = client.get("/regions/north-east").get_data(as_text=True)
+    assert "Only NHS Trust" in html
+    assert "Page 1 of" not in html and "?page=" not in html
+
+
 def test_region_without_trusts_or_contact_explains_itself(client: PortalClient) -> None:
     html = client.get("/regions/south-central").get_data(as_text=True)
     assert "No trusts have been added for <bdi>South Central</bdi> yet" in html
