@@ -90,6 +90,8 @@ class Page(Generic[T]):
     number: int
     pages: int
     total: int
+    #: Counting stopped at `total`: more rows match, beyond the pages counted.
+    more: bool = False
 
 
 def count_rows(query: Select[Any]) -> int:
@@ -97,13 +99,27 @@ def count_rows(query: Select[Any]) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
-def paginate(query: Select[T], page: int, size: int, *, total: int | None = None) -> Page[T]:
+def paginate(
+    query: Select[T],
+    page: int,
+    size: int,
+    *,
+    total: int | None = None,
+    count_up_to: int | None = None,
+) -> Page[T]:
     """The page asked for, or the nearest that exists (an address kept after the list shrank
-    shows its last page, not an empty one). `total` when the caller has counted already."""
-    total = count_rows(query) if total is None else total
+    shows its last page, not an empty one). `total` when the caller has counted already;
+    `count_up_to` stops counting there, for a list too long to count on every load (the pages
+    then reach only as far as the rows counted)."""
+    more = False
+    if total is None and count_up_to is not None:
+        counted = count_rows(query.limit(count_up_to + 1))
+        total, more = min(counted, count_up_to), counted > count_up_to
+    elif total is None:
+        total = count_rows(query)
     number, pages = page_bounds(total, page, size)
     items = list(db.session.scalars(query.limit(size).offset((number - 1) * size)))
-    return Page(items, number, pages, total)
+    return Page(items, number, pages, total, more)
 
 
 def page_bounds(total: int, page: int, size: int) -> tuple[int, int]:

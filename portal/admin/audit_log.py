@@ -21,6 +21,8 @@ from portal.web.htmx import render, wants_fragment
 from portal.web.inputs import search_text
 
 PAGE_SIZE = 50
+#: The log grows by the year: it is counted up to here (200 pages), not to its end, on each load.
+COUNT_UP_TO = 10_000
 #: The page's parts that its filter form may ask for (by htmx's HX-Target header): their blocks.
 FRAGMENTS = {"audit-results": "results", "audit-log": "audit_log"}
 CSV_HEADER = (
@@ -82,6 +84,7 @@ def audit_log() -> ResponseReturnValue:
             status=422,
             days=[],
             total=0,
+            more=False,
             page=1,
             pages=1,
             filtered=True,
@@ -93,12 +96,13 @@ def audit_log() -> ResponseReturnValue:
             response.headers["HX-Reswap"] = "outerHTML"
         return response
     query = entries_query(_filters(form))
-    entries = paginate(query, page, PAGE_SIZE)
+    entries = paginate(query, page, PAGE_SIZE, count_up_to=COUNT_UP_TO)
     return render(
         "admin/audit.jinja",
         FRAGMENTS.get(target or ""),
         days=by_london_day(described(entries.items, viewer=current_user)),
         total=entries.total,
+        more=entries.more,
         page=entries.number,
         pages=entries.pages,
         filtered=bool(context["args"]),
@@ -117,6 +121,7 @@ def audit_csv() -> ResponseReturnValue:
             status=422,
             days=[],
             total=0,
+            more=False,
             page=1,
             pages=1,
             filtered=True,

@@ -7,7 +7,9 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from portal.admin import audit_log
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
@@ -115,6 +117,37 @@ def test_the_log_comes_50_entries_to_a_page_keeping_the_filters(client: PortalCl
     second = client.get("/admin/audit?action=trust.updated&page=2").get_data(as_text=True)
     assert "trust T009" in second and "trust T010" not in second
     assert "region" not in results(second)
+
+
+def test_a_long_log_is_counted_only_as_far_as_its_pages_reach(
+    client: PortalClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit_log, "COUNT_UP_TO", 100)
+    admin = signed_in_admin(client)
+    clear_log()
+    start = datetime(2026, 2, 1, tzinfo=UTC)
+    for n in range(101):
+        entry("trust.updated", start + timedelta(hours=n), actor=admin, object_id=f"T{n:03}")
+
+    first = client.get("/admin/audit?action=trust.updated").get_data(as_text=True)
+    assert "More than 100 entries found. Page 1 of the first 2" in first
+    assert "trust T100" in first
+    last = client.get("/admin/audit?action=trust.updated&page=5").get_data(as_text=True)
+    assert "Page 2 of the first 2" in last and "trust T001" in last
+    assert "trust T051" not in last and "page=3" not in last
+    # The oldest, beyond the pages counted, is found by narrowing the dates.
+    assert "trust T000" not in last
+    oldest = client.get("/admin/audit?date_to-day=1&date_to-month=2&date_to-year=2026").get_data(
+        as_text=True
+    )
+    assert "trust T000" in oldest and "More than" not in oldest
+
+    # One entry fewer and the count is exact again.
+    db.session.delete(db.session.scalars(select(AuditEntry).limit(1)).one())
+    db.session.commit()
+    counted = client.get("/admin/audit?action=trust.updated").get_data(as_text=True)
+    assert "100 entries found." in counted and "Page 1 of 2." in counted
+    assert "More than" not in counted
 
 
 def test_filters_by_person_object_type_and_action(client: PortalClient) -> None:
