@@ -22,6 +22,10 @@ from portal.web.htmx import redirect_after_post
 
 SKIPPED_ENDPOINTS = {"static", "assets.asset", "pages.healthz"}
 WARNING_SECONDS = 120
+#: The idle clock restarts at most this often: the requests of a burst (a page and its htmx
+#: requests, active search as someone types) leave the cookie as it was instead of signing a
+#: new one each; the idle limit is then kept to within these seconds.
+SEEN_RESOLUTION_SECONDS = 10
 
 
 #: The cookie's entry holding the session's key (its hash is on the server).
@@ -86,7 +90,8 @@ def enforce_limits() -> Response | None:
         finish()
         flash("You were signed out to keep your account safe. Sign in again to carry on.", "info")
         return sign_in_required()
-    session["_seen"] = now
+    if now - seen >= SEEN_RESOLUTION_SECONDS:
+        session["_seen"] = now
     return None
 
 

@@ -316,6 +316,21 @@ def test_stay_signed_in_renews_the_session(client: PortalClient) -> None:
         assert time.time() - session["_seen"] < 5
 
 
+def test_the_idle_clock_restarts_when_ten_seconds_have_passed_not_on_every_request(
+    client: PortalClient,
+) -> None:
+    client.sign_in(make_user("admin"))
+    client.get("/account")
+    # A second request straight after leaves the cookie alone.
+    assert "Set-Cookie" not in client.get("/account").headers
+    with client.session_transaction() as session:
+        session["_seen"] = time.time() - 11
+    response = client.get("/account")
+    assert "portal_session=" in response.headers["Set-Cookie"]
+    with client.session_transaction() as session:
+        assert time.time() - session["_seen"] < 5
+
+
 def test_roles_are_still_plain_values() -> None:
     assert Role("trust") is Role.TRUST and PASSWORD
 
