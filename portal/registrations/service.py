@@ -851,9 +851,8 @@ def bookings_by_event(trust: Trust) -> TrustBookings:
         db.session.scalars(
             select(Registration)
             .join(Registration.event)
-            # The event from the join above rather than joined a second time, and the trust is
-            # the one given (in the identity map), not joined to every row.
-            .options(contains_eager(Registration.event), lazyload(Registration.trust))
+            # The event from the join above rather than joined a second time.
+            .options(contains_eager(Registration.event))
             .where(Registration.trust_id == trust.id)
             .order_by(Registration.attendee_name, Registration.id)
         )
