@@ -100,7 +100,7 @@ limiter = Limiter(key_func=_client_address)
 def _reads_are_not_limited() -> bool:
     """Every limit the portal sets counts form posts (signing in, asking for a password reset),
     so a page read or a calendar's feed poll skips the limiter's work on each request
-    (tests/test_structure.py checks that each limit names only POST)."""
+    (tests/auth/test_routes.py checks that each limit names only POST)."""
     return request.method in ("GET", "HEAD", "OPTIONS")
 
 

@@ -18,7 +18,7 @@ ROW_ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("endpoint", "name"), ROW_ENDPOINTS)
-@pytest.mark.parametrize("row_id", [1, 7, 42, 1_000_000])
+@pytest.mark.parametrize("row_id", [1, 7, 42, 1_000_000, 0, -3])
 def test_a_row_link_is_the_address_url_for_builds(
     app: Flask, endpoint: str, name: str, row_id: int
 ) -> None:
