@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.web.dates import LONDON, long_date, short_time
 from portal.web.htmx import wants_fragment
@@ -97,9 +98,21 @@ def demo_marking(*lists: Iterable[Any], flag: str = "is_demo") -> DemoMarking:
     return DemoMarking(any=any(flags), mixed=any(flags) and not all(flags))
 
 
+def site_footer() -> Markup:
+    """The footer of every page (templates/site_footer.jinja). It holds nothing that depends on
+    the person or the data, only links, so it is rendered once per process and script root."""
+    rendered: dict[str, Markup] = current_app.extensions.setdefault("site_footer", {})
+    root = request.script_root
+    if root not in rendered:
+        template = current_app.jinja_env.get_template("site_footer.jinja")
+        rendered[root] = Markup(template.render())
+    return rendered[root]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         absolute_url=absolute_url,
+        site_footer=site_footer,
         row_url=row_url,
         wants_fragment=wants_fragment,
         service_name=SERVICE_NAME,
